@@ -1,0 +1,87 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pactown/config.h>
+#include <pactown/isolated_user.h>
+#include <pactown/run.h>
+#include <pactown/stats.h>
+
+namespace pactown {
+
+// Progress of an export or import, in bytes of the archive stream.
+using ProgressCallback = std::function<void(uint64_t bytesDone, uint64_t bytesTotal)>;
+
+enum class ActiveRunPolicy {
+    Refuse, // throw BusyError while the tenant has active runs
+    Freeze, // freeze the tenant's runs for the duration and thaw them afterwards
+};
+
+// Callbacks for state changes, so that a daemon can emit signals.
+struct ManagerObserver {
+    std::function<void(const IsolatedUser&)> userCreated;
+    std::function<void(const IsolatedUser&)> userRemoved;
+    std::function<void(const RunInfo&, const RunResult&)> runFinished;
+};
+
+// The tenant manager: maps SaaS user ids to Linux accounts, homes and sandboxes and runs
+// commands as them. Safe to use from several threads; several processes may share one
+// account root and state directory.
+// Every method throws InvalidArgumentError for a malformed saas user id or argument,
+// NoSuchUserError where the tenant must exist and does not, and SystemError when the host
+// fails.
+class UserIsolationManager {
+public:
+    explicit UserIsolationManager(Config config);
+    ~UserIsolationManager();
+    UserIsolationManager(const UserIsolationManager&) = delete;
+    UserIsolationManager& operator=(const UserIsolationManager&) = delete;
+
+    const Config& config() const;
+    void setObserver(ManagerObserver observer);
+
+    // Returns the tenant, creating account, group, home and sandboxes directory on first use.
+    // Idempotent. Throws UidRangeExhaustedError when no UID is left.
+    IsolatedUser getOrCreateUser(const std::string& saasUserId);
+    std::optional<IsolatedUser> getUser(const std::string& saasUserId);
+    std::vector<IsolatedUser> listUsers();
+
+    // Returns <home>/sandboxes/<serviceId>, created with the tenant's ownership. Throws
+    // InvalidArgumentError for an empty id, '.', '..' or an id with '/' or a NUL.
+    std::filesystem::path getSandboxPath(const std::string& saasUserId, const std::string& serviceId);
+
+    // Starts the command as a transient service of the tenant and returns once it runs with
+    // its limits in place. Throws LimitsNotAppliedError (after stopping the unit) when the
+    // unit's cgroup does not hold the requested limits.
+    std::shared_ptr<Run> runAsUser(const std::string& saasUserId, const RunRequest& request);
+    // The active runs of one tenant, or of all tenants for nullopt.
+    std::vector<RunInfo> listRuns(const std::optional<std::string>& saasUserId = std::nullopt);
+    // Stops the run with that unit name. Throws NoSuchRunError for a unit that is not a run.
+    void stopRun(const std::string& unitName);
+
+    UserStats getUserStats(const std::string& saasUserId);
+
+    // Writes a tar.gz of the tenant's home and a manifest of its record to fd.
+    void exportUserData(const std::string& saasUserId, int fd, ActiveRunPolicy policy,
+                        const ProgressCallback& progress = {});
+    // Replaces the tenant's home with the contents of the tar.gz read from fd, creating the
+    // tenant if needed. All or nothing: throws UnsafeArchiveError naming the entry and
+    // leaves the home as it was.
+    void importUserData(const std::string& saasUserId, int fd, const ProgressCallback& progress = {});
+
+    // Stops the tenant's runs, removes its processes, temporary files, IPC objects and account,
+    // and the home if deleteHome. Its UID goes into quarantine. Throws NoSuchUserError
+    // for an unknown tenant that was never deleted; deleting twice succeeds.
+    void deleteUser(const std::string& saasUserId, bool deleteHome);
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+} // namespace pactown

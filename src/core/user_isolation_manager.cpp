@@ -1,0 +1,1 @@
+#include <pactown/user_isolation_manager.h>
