@@ -36,6 +36,11 @@ struct Config {
     std::string parentSlice = "pactown.slice";
 };
 
+// Defaults for the calling user: the root defaults above for root; for anyone else virtual
+// accounts, with the users base and state directory under the caller's own XDG data and state
+// directories (private to the caller, not a predictable path in /tmp).
+Config defaultConfigForCaller();
+
 // Reads `path` and then `path`.d/*.conf in lexical order, in the format of systemd's daemon
 // configuration files: an [Isolation] section of Key=value lines, '#' and ';' comments.
 // Throws ConfigError naming the file, line and key of an invalid or unknown setting, and of a
