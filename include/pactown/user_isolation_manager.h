@@ -9,13 +9,11 @@
 
 #include <pactown/config.h>
 #include <pactown/isolated_user.h>
+#include <pactown/progress.h>
 #include <pactown/run.h>
 #include <pactown/stats.h>
 
 namespace pactown {
-
-// Progress of an export or import, in bytes of the archive stream.
-using ProgressCallback = std::function<void(uint64_t bytesDone, uint64_t bytesTotal)>;
 
 enum class ActiveRunPolicy {
     Refuse, // throw BusyError while the tenant has active runs
