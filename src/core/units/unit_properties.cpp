@@ -1,0 +1,121 @@
+#include "units/unit_properties.h"
+
+#include <pactown/errors.h>
+
+#include <cstdint>
+#include <limits>
+
+namespace pactown {
+
+namespace {
+
+// One ExecStart= line, a(sasb): the path, the argv and whether a failure is ignored.
+using ExecCommand = sdbus::Struct<std::string, std::vector<std::string>, bool>;
+
+constexpr uint64_t noLimit = std::numeric_limits<uint64_t>::max();
+// CPUQuota=P% is CPUQuotaPerSecUSec = P * 10000: microseconds of CPU time per second.
+constexpr uint64_t quotaMicrosecondsPerPercent = 10000;
+
+template <typename Value>
+void add(UnitProperties& properties, const char* name, const Value& value)
+{
+    properties.emplace_back(sdbus::Struct<std::string, sdbus::Variant>(name, sdbus::Variant(value)));
+}
+
+void checkCommand(const TransientService& service)
+{
+    if (service.argv.empty())
+        throw InvalidArgumentError("run unit '" + service.unitName + "' has no command");
+    if (!service.argv[0].starts_with('/'))
+        throw InvalidArgumentError("command '" + service.argv[0] + "' of run unit '" + service.unitName +
+                                   "' is not an absolute path");
+}
+
+std::vector<std::string> environmentAssignments(const TransientService& service)
+{
+    std::vector<std::string> assignments;
+    for (const auto& [name, value] : service.environment) {
+        if (name.empty() || name.find('=') != std::string::npos)
+            throw InvalidArgumentError("environment variable name '" + name + "' is empty or contains '='");
+        assignments.push_back(name + "=" + value);
+    }
+    return assignments;
+}
+
+std::vector<std::string> variablesToUnset(const TransientService& service,
+                                          const std::vector<std::string>& managerEnvironment)
+{
+    std::vector<std::string> names;
+    for (const auto& assignment : managerEnvironment) {
+        std::string name = assignment.substr(0, assignment.find('='));
+        if (!name.empty() && !service.environment.contains(name))
+            names.push_back(name);
+    }
+    return names;
+}
+
+void addIdentity(UnitProperties& properties, const TransientService& service)
+{
+    // Numeric values, so that systemd needs no NSS lookup of a name.
+    if (service.uid)
+        add(properties, "User", std::to_string(*service.uid));
+    if (service.gid)
+        add(properties, "Group", std::to_string(*service.gid));
+    add(properties, "SupplementaryGroups", std::vector<std::string>{});
+}
+
+void addLimits(UnitProperties& properties, const EffectiveLimits& limits)
+{
+    add(properties, "CPUAccounting", true);
+    add(properties, "MemoryAccounting", true);
+    add(properties, "TasksAccounting", true);
+    if (limits.cpuQuotaPercent)
+        add(properties, "CPUQuotaPerSecUSec", uint64_t{*limits.cpuQuotaPercent} * quotaMicrosecondsPerPercent);
+    if (limits.memoryMaxBytes)
+        add(properties, "MemoryMax", *limits.memoryMaxBytes);
+    // Without TasksMax= the manager's DefaultTasksMax= would apply.
+    add(properties, "TasksMax", limits.tasksMax.value_or(noLimit));
+    add(properties, "PrivateNetwork", limits.privateNetwork);
+}
+
+void addStandardStreams(UnitProperties& properties, const TransientService& service)
+{
+    if (service.stdinFd >= 0)
+        add(properties, "StandardInputFileDescriptor", sdbus::UnixFd(service.stdinFd));
+    if (service.stdoutFd >= 0)
+        add(properties, "StandardOutputFileDescriptor", sdbus::UnixFd(service.stdoutFd));
+    else
+        add(properties, "StandardOutput", std::string("journal"));
+    // Set explicitly: the default, inherit, would send errors to the output descriptor.
+    if (service.stderrFd >= 0)
+        add(properties, "StandardErrorFileDescriptor", sdbus::UnixFd(service.stderrFd));
+    else
+        add(properties, "StandardError", std::string("journal"));
+}
+
+} // namespace
+
+UnitProperties makeTransientProperties(const TransientService& service,
+                                       const std::vector<std::string>& managerEnvironment)
+{
+    checkCommand(service);
+
+    UnitProperties properties;
+    add(properties, "Description", service.description);
+    add(properties, "Slice", service.slice);
+    add(properties, "Type", std::string("exec"));
+    add(properties, "ExecStart", std::vector<ExecCommand>{ExecCommand(service.argv[0], service.argv, false)});
+    add(properties, "KillMode", std::string("control-group"));
+    add(properties, "CollectMode", std::string("inactive-or-failed"));
+    add(properties, "AddRef", true);
+    if (!service.workingDirectory.empty())
+        add(properties, "WorkingDirectory", service.workingDirectory.string());
+    add(properties, "Environment", environmentAssignments(service));
+    add(properties, "UnsetEnvironment", variablesToUnset(service, managerEnvironment));
+    addIdentity(properties, service);
+    addLimits(properties, service.limits);
+    addStandardStreams(properties, service);
+    return properties;
+}
+
+} // namespace pactown
