@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -16,7 +17,7 @@ namespace {
 
 constexpr int schemaVersion = 1;
 // Many processes may queue for the write lock, each holding it only for a few statements.
-constexpr int busyTimeoutMilliseconds = 30'000;
+constexpr std::chrono::milliseconds busyTimeout{30'000};
 
 constexpr std::string_view schemaVersion1 = R"sql(
 CREATE TABLE tenants (
@@ -133,21 +134,34 @@ Registry::Registry(const std::filesystem::path& stateDirectory)
     prepareDatabaseFile(databasePath_);
     database_ = std::make_unique<sqlite::Database>(databasePath_);
 
-    sqlite3_busy_timeout(database_->handle(), busyTimeoutMilliseconds);
-    // WAL lets readers go on while one process writes; FULL syncs the WAL at every commit, so
-    // a committed tenant survives a power loss.
-    {
-        auto query = database_->query("PRAGMA journal_mode = WAL");
-        if (!query.step() || query.textColumn(0) != "wal")
-            throw SystemError("registry database '" + databasePath_.string() +
-                              "': cannot switch to write-ahead logging; is it on a network file system?");
-    }
+    sqlite3_busy_timeout(database_->handle(), static_cast<int>(busyTimeout.count()));
+    enableWriteAheadLog();
+    // FULL syncs the WAL at every commit, so a committed tenant survives a power loss.
     database_->execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
     createSchema();
     spdlog::debug("Opened registry '{}'", databasePath_.string());
 }
 
 Registry::~Registry() = default;
+
+// WAL lets readers go on while one process writes. Switching to it needs an exclusive lock, and
+// SQLite reports a switch by another process as busy without calling the busy handler, so the
+// switch is retried here until the busy timeout passes.
+void Registry::enableWriteAheadLog()
+{
+    auto deadline = std::chrono::steady_clock::now() + busyTimeout;
+    while (!database_->executeUnlessBusy("PRAGMA journal_mode = WAL")) {
+        if (std::chrono::steady_clock::now() > deadline)
+            throw SystemError("registry database '" + databasePath_.string() +
+                              "': timed out waiting for the lock to switch to write-ahead logging");
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+
+    auto query = database_->query("PRAGMA journal_mode");
+    if (!query.step() || query.textColumn(0) != "wal")
+        throw SystemError("registry database '" + databasePath_.string() +
+                          "': failed to switch to write-ahead logging; is it on a network file system?");
+}
 
 int Registry::readSchemaVersion()
 {
@@ -185,8 +199,8 @@ void Registry::commitTransaction()
 
 void Registry::rollbackTransaction() noexcept
 {
-    // SQLite rolls the whole transaction back by itself after some errors (a full disk, an
-    // I/O error); then there is nothing left to roll back, and the statements would fail.
+    // After some errors, such as a full disk or an I/O error, SQLite has already rolled the
+    // whole transaction back. Then there is nothing left to roll back here.
     try {
         if (database_->inTransaction())
             database_->execute(transactionDepth_ == 1 ? "ROLLBACK" : "ROLLBACK TO nested; RELEASE nested");

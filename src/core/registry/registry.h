@@ -103,9 +103,9 @@ public:
     // Opens or creates the database. Creates stateDirectory (mode 0700, missing parents with
     // the default mode) and registry.sqlite (mode 0600) regardless of the umask, and sets an
     // existing database file back to 0600. Throws SystemError naming the path when the
-    // directory or file cannot be created or opened, when either is a symlink, is owned by
-    // another user or is writable by group or others, or when the schema is newer than
-    // this program.
+    // directory or file cannot be created or opened, or when the schema is newer than this
+    // program. It also throws when either is a symlink or is owned by another user, or when
+    // the directory is writable by group or others.
     explicit Registry(const std::filesystem::path& stateDirectory);
     ~Registry();
     Registry(const Registry&) = delete;
@@ -159,6 +159,7 @@ private:
     void beginTransaction();
     void commitTransaction();
     void rollbackTransaction() noexcept;
+    void enableWriteAheadLog();
     int readSchemaVersion();
     void createSchema();
 

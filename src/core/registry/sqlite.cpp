@@ -12,7 +12,7 @@ Statement::Statement(Database& database, std::string_view sql)
     int result = sqlite3_prepare_v3(database.handle(), sql_.data(), static_cast<int>(sql_.size()),
                                     SQLITE_PREPARE_PERSISTENT, &statement_, nullptr);
     if (result != SQLITE_OK)
-        database.throwError("cannot prepare '" + sql_ + "'");
+        database.throwError("failed to prepare '" + sql_ + "'");
 }
 
 Statement::~Statement()
@@ -36,28 +36,28 @@ Query& Query::bind(int index, std::string_view text)
 {
     if (sqlite3_bind_text(statement_.handle(), index, text.data(), static_cast<int>(text.size()),
                           SQLITE_TRANSIENT) != SQLITE_OK)
-        database_.throwError("cannot bind parameter of '" + statement_.sql() + "'");
+        database_.throwError("failed to bind a parameter of '" + statement_.sql() + "'");
     return *this;
 }
 
 Query& Query::bind(int index, int64_t value)
 {
     if (sqlite3_bind_int64(statement_.handle(), index, value) != SQLITE_OK)
-        database_.throwError("cannot bind parameter of '" + statement_.sql() + "'");
+        database_.throwError("failed to bind a parameter of '" + statement_.sql() + "'");
     return *this;
 }
 
 Query& Query::bind(int index, double value)
 {
     if (sqlite3_bind_double(statement_.handle(), index, value) != SQLITE_OK)
-        database_.throwError("cannot bind parameter of '" + statement_.sql() + "'");
+        database_.throwError("failed to bind a parameter of '" + statement_.sql() + "'");
     return *this;
 }
 
 Query& Query::bindNull(int index)
 {
     if (sqlite3_bind_null(statement_.handle(), index) != SQLITE_OK)
-        database_.throwError("cannot bind parameter of '" + statement_.sql() + "'");
+        database_.throwError("failed to bind a parameter of '" + statement_.sql() + "'");
     return *this;
 }
 
@@ -103,7 +103,7 @@ Database::Database(const std::filesystem::path& path)
     if (result != SQLITE_OK) {
         std::string message = database_ ? sqlite3_errmsg(database_) : sqlite3_errstr(result);
         sqlite3_close_v2(database_);
-        throw SystemError("database '" + path.string() + "': cannot open: " + message);
+        throw SystemError("database '" + path.string() + "': failed to open: " + message);
     }
     sqlite3_extended_result_codes(database_, 1);
 }
@@ -120,6 +120,17 @@ void Database::execute(std::string_view sql)
     std::string text(sql);
     if (sqlite3_exec(database_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
         throwError("'" + text + "' failed");
+}
+
+bool Database::executeUnlessBusy(std::string_view sql)
+{
+    std::string text(sql);
+    int result = sqlite3_exec(database_, text.c_str(), nullptr, nullptr, nullptr);
+    if ((result & 0xff) == SQLITE_BUSY || (result & 0xff) == SQLITE_LOCKED)
+        return false;
+    if (result != SQLITE_OK)
+        throwError("'" + text + "' failed");
+    return true;
 }
 
 Query Database::query(std::string_view sql)

@@ -14,7 +14,8 @@ namespace pactown::sqlite {
 
 class Database;
 
-// A prepared statement. Owned by Database::prepare(); a Query borrows it for one execution.
+// A prepared statement, owned by the statement cache of a Database. A Query borrows it for one
+// execution.
 class Statement {
 public:
     Statement(Database& database, std::string_view sql);
@@ -72,6 +73,9 @@ public:
 
     // Runs one or more statements that return no rows. Throws SystemError.
     void execute(std::string_view sql);
+    // Runs like execute() but returns false instead of throwing when the database is locked
+    // by another connection.
+    bool executeUnlessBusy(std::string_view sql);
     // Returns a Query on the cached statement for sql, preparing it on first use.
     Query query(std::string_view sql);
     // True while an explicit transaction is open.

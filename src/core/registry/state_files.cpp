@@ -59,14 +59,14 @@ void createMissingDirectory(const std::filesystem::path& directory)
     if (directory.has_parent_path())
         std::filesystem::create_directories(directory.parent_path(), error);
     if (error)
-        throw SystemError(describeDirectory(directory) + ": cannot create its parent: " + error.message());
+        throw SystemError(describeDirectory(directory) + ": failed to create its parent: " + error.message());
 
     if (mkdir(directory.c_str(), directoryMode) == 0) {
         // mkdir() applies the umask, so the mode is set again explicitly.
         if (chmod(directory.c_str(), directoryMode) != 0)
-            throwSystemError(describeDirectory(directory) + ": cannot set mode 0700", errno);
+            throwSystemError(describeDirectory(directory) + ": failed to set mode 0700", errno);
     } else if (errno != EEXIST) {
-        throwSystemError(describeDirectory(directory) + ": cannot create", errno);
+        throwSystemError(describeDirectory(directory) + ": failed to create", errno);
     }
 }
 
@@ -76,16 +76,16 @@ void tightenCompanionFile(const std::filesystem::path& file)
     if (fd.get() < 0) {
         if (errno == ENOENT)
             return;
-        throwSystemError(describeFile(file) + ": cannot open", errno);
+        throwSystemError(describeFile(file) + ": failed to open", errno);
     }
 
     struct stat status {};
     if (fstat(fd.get(), &status) != 0)
-        throwSystemError(describeFile(file) + ": cannot read its status", errno);
+        throwSystemError(describeFile(file) + ": failed to read its status", errno);
     if (!S_ISREG(status.st_mode))
         throw SystemError(describeFile(file) + " is not a regular file");
     if ((status.st_mode & 07777) != databaseMode && fchmod(fd.get(), databaseMode) != 0)
-        throwSystemError(describeFile(file) + ": cannot set mode 0600", errno);
+        throwSystemError(describeFile(file) + ": failed to set mode 0600", errno);
 }
 
 } // namespace
@@ -96,10 +96,10 @@ void prepareStateDirectory(const std::filesystem::path& directory)
 
     FileDescriptor fd(open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (fd.get() < 0)
-        throwSystemError(describeDirectory(directory) + ": cannot open as a directory", errno);
+        throwSystemError(describeDirectory(directory) + ": failed to open as a directory", errno);
     struct stat status {};
     if (fstat(fd.get(), &status) != 0)
-        throwSystemError(describeDirectory(directory) + ": cannot read its status", errno);
+        throwSystemError(describeDirectory(directory) + ": failed to read its status", errno);
     checkOwnership(status, describeDirectory(directory));
 }
 
@@ -107,11 +107,11 @@ void prepareDatabaseFile(const std::filesystem::path& file)
 {
     FileDescriptor fd(open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, databaseMode));
     if (fd.get() < 0)
-        throwSystemError(describeFile(file) + ": cannot create or open", errno);
+        throwSystemError(describeFile(file) + ": failed to create or open", errno);
 
     struct stat status {};
     if (fstat(fd.get(), &status) != 0)
-        throwSystemError(describeFile(file) + ": cannot read its status", errno);
+        throwSystemError(describeFile(file) + ": failed to read its status", errno);
     if (!S_ISREG(status.st_mode))
         throw SystemError(describeFile(file) + " is not a regular file");
     if (status.st_uid != geteuid())
@@ -119,7 +119,7 @@ void prepareDatabaseFile(const std::filesystem::path& file)
                           ", not by the effective UID " + std::to_string(geteuid()));
     // open() applies the umask to a new file, and an old file may have been loosened by hand.
     if ((status.st_mode & 07777) != databaseMode && fchmod(fd.get(), databaseMode) != 0)
-        throwSystemError(describeFile(file) + ": cannot set mode 0600", errno);
+        throwSystemError(describeFile(file) + ": failed to set mode 0600", errno);
 
     // SQLite creates these with the mode of the database file, but older ones keep their mode.
     for (const char* suffix : {"-wal", "-shm", "-journal"})
