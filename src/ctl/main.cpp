@@ -1,0 +1,33 @@
+#include <iostream>
+#include <system_error>
+
+#include <sdbus-c++/Error.h>
+
+#include "cli-options.h"
+#include "commands.h"
+
+int main(int argc, char** argv)
+{
+    using namespace pactown;
+
+    CommandLine line;
+    try {
+        line = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const UsageError& e) {
+        std::cerr << "pactownctl: " << e.what() << "\nTry 'pactownctl --help'.\n";
+        return 2;
+    }
+    if (line.help) {
+        std::cout << usageText();
+        return 0;
+    }
+
+    try {
+        return runCommand(line);
+    } catch (const sdbus::Error& e) {
+        std::cerr << "pactownctl: " << e.getMessage() << " (" << e.getName() << ")\n";
+    } catch (const std::exception& e) {
+        std::cerr << "pactownctl: " << e.what() << "\n";
+    }
+    return 1;
+}
