@@ -26,7 +26,7 @@ std::string readAll(int fd, const std::filesystem::path& path)
         if (length < 0 && errno == EINTR)
             continue;
         if (length < 0)
-            throwSystemError("cannot read " + quotePath(path), errno);
+            throwSystemError("failed to read " + quotePath(path), errno);
         if (length == 0)
             return content;
         content.append(buffer, static_cast<size_t>(length));
@@ -40,7 +40,7 @@ void writeAll(int fd, std::string_view content, const std::filesystem::path& pat
         if (length < 0 && errno == EINTR)
             continue;
         if (length < 0)
-            throwSystemError("cannot write " + quotePath(path), errno);
+            throwSystemError("failed to write " + quotePath(path), errno);
         content.remove_prefix(static_cast<size_t>(length));
     }
 }
@@ -49,12 +49,12 @@ void fsyncDirectory(const std::filesystem::path& directory)
 {
     int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        throwSystemError("cannot open directory " + quotePath(directory), errno);
+        throwSystemError("failed to open directory " + quotePath(directory), errno);
     int result = ::fsync(fd);
     int error = errno;
     ::close(fd);
     if (result != 0)
-        throwSystemError("cannot fsync directory " + quotePath(directory), error);
+        throwSystemError("failed to fsync directory " + quotePath(directory), error);
 }
 
 } // namespace
@@ -69,12 +69,12 @@ LoadedAccountFile loadAccountFile(const std::filesystem::path& path, const FileA
     if (fd < 0 && errno == ENOENT)
         return loaded;
     if (fd < 0)
-        throwSystemError("cannot open " + quotePath(path), errno);
+        throwSystemError("failed to open " + quotePath(path), errno);
 
     struct stat status {};
     try {
         if (::fstat(fd, &status) != 0)
-            throwSystemError("cannot stat " + quotePath(path), errno);
+            throwSystemError("failed to stat " + quotePath(path), errno);
         if (!S_ISREG(status.st_mode))
             throw SystemError(quotePath(path) + " is not a regular file");
         loaded.content = readAll(fd, path);
@@ -102,25 +102,25 @@ void FileReplacement::stage(const std::filesystem::path& target, std::string_vie
     std::string temp = target.string() + ".pactownXXXXXX";
     int fd = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd < 0)
-        throwSystemError("cannot create a temp file beside " + quotePath(target), errno);
+        throwSystemError("failed to create a temp file beside " + quotePath(target), errno);
     staged_.push_back({temp, target});
 
     // Owner and mode are set before the content is written, so the secret content of shadow
     // is never readable with looser permissions than the file it replaces.
     try {
         if (::fchown(fd, attributes.owner, attributes.group) != 0)
-            throwSystemError("cannot change the owner of " + quotePath(temp), errno);
+            throwSystemError("failed to change the owner of " + quotePath(temp), errno);
         if (::fchmod(fd, attributes.mode) != 0)
-            throwSystemError("cannot change the mode of " + quotePath(temp), errno);
+            throwSystemError("failed to change the mode of " + quotePath(temp), errno);
         writeAll(fd, content, temp);
         if (::fsync(fd) != 0)
-            throwSystemError("cannot fsync " + quotePath(temp), errno);
+            throwSystemError("failed to fsync " + quotePath(temp), errno);
     } catch (...) {
         ::close(fd);
         throw;
     }
     if (::close(fd) != 0)
-        throwSystemError("cannot close " + quotePath(temp), errno);
+        throwSystemError("failed to close " + quotePath(temp), errno);
 }
 
 void FileReplacement::commit()
@@ -129,7 +129,7 @@ void FileReplacement::commit()
     while (!staged_.empty()) {
         const Staged& staged = staged_.front();
         if (::rename(staged.temp.c_str(), staged.target.c_str()) != 0)
-            throwSystemError("cannot rename " + quotePath(staged.temp) + " to " + quotePath(staged.target), errno);
+            throwSystemError("failed to rename " + quotePath(staged.temp) + " to " + quotePath(staged.target), errno);
         directories.insert(staged.target.parent_path());
         staged_.erase(staged_.begin());
     }

@@ -48,7 +48,7 @@ public:
                const FileAttributes& attributes);
 
     // Renames every staged file over its target and fsyncs the directories.
-    // Throws SystemError; the files renamed until then stay replaced.
+    // Throws SystemError. The files renamed until then stay replaced.
     void commit();
 
 private:

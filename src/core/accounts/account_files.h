@@ -87,8 +87,8 @@ public:
     const std::vector<std::string>& lines() const { return lines_; }
     bool changed() const { return changed_; }
 
-    // Inserts an entry line before the first NIS line, as shadow-utils does, so that local
-    // entries take precedence over the NIS lookup; at the end if there is none.
+    // Inserts an entry line before the first NIS line, or at the end if there is none.
+    // shadow-utils does the same, so that local entries take precedence over NIS.
     void insertEntry(std::string line);
     // Removes every entry line whose name is in `names` and returns how many it removed.
     size_t removeEntries(const std::set<std::string, std::less<>>& names);

@@ -42,7 +42,7 @@ void writePidFile(const std::filesystem::path& path)
 {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
-        throwSystemError("cannot create lock file " + quotePath(path), errno);
+        throwSystemError("failed to create lock file " + quotePath(path), errno);
 
     std::string content = std::to_string(::getpid());
     content.push_back('\0');
@@ -55,11 +55,12 @@ void writePidFile(const std::filesystem::path& path)
     ::close(fd);
     if (!written) {
         ::unlink(path.c_str());
-        throwSystemError("cannot write lock file " + quotePath(path), error);
+        throwSystemError("failed to write lock file " + quotePath(path), error);
     }
 }
 
-// Reads the PID from a shadow-utils lock file. Throws SystemError if it holds none.
+// Reads the PID from a shadow-utils lock file. Returns 0 if the file is gone.
+// Throws SystemError if the file contains no valid PID.
 pid_t readLockOwner(const std::filesystem::path& lock)
 {
     int fd = ::open(lock.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -81,19 +82,21 @@ pid_t readLockOwner(const std::filesystem::path& lock)
     return pid;
 }
 
+// NOTE: a PID is looked up in this process's PID namespace, so a lock file written from
+// another PID namespace sharing these files looks stale. shadow-utils has the same limit.
 bool isProcessAlive(pid_t pid)
 {
     return ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
-// Links `pidFile` to `lock`. The link count check catches a file system that reports
-// success for a link it did not make (as NFS may on a retried request).
+// Links `pidFile` to `lock`. Like shadow-utils, it trusts the link only if the link count of
+// `pidFile` is then 2, in case a file system reports a link that it did not make.
 bool linkLock(const std::filesystem::path& pidFile, const std::filesystem::path& lock)
 {
     if (::link(pidFile.c_str(), lock.c_str()) != 0) {
         if (errno == EEXIST)
             return false;
-        throwSystemError("cannot create lock file " + quotePath(lock), errno);
+        throwSystemError("failed to create lock file " + quotePath(lock), errno);
     }
     struct stat status {};
     return ::stat(pidFile.c_str(), &status) == 0 && status.st_nlink == 2;
@@ -111,7 +114,7 @@ bool tryLockFile(const std::filesystem::path& pidFile, const std::filesystem::pa
 
     spdlog::debug("removing stale lock file '{}' of PID {}", lock.string(), owner);
     if (::unlink(lock.c_str()) != 0 && errno != ENOENT)
-        throwSystemError("cannot remove stale lock file " + quotePath(lock), errno);
+        throwSystemError("failed to remove stale lock file " + quotePath(lock), errno);
     return linkLock(pidFile, lock);
 }
 
@@ -146,7 +149,7 @@ void AccountLock::lockPasswordLockFile(const std::filesystem::path& etc, Clock::
     const auto path = etc / ".pwd.lock";
     passwordLockFd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     if (passwordLockFd_ < 0)
-        throwSystemError("cannot open " + quotePath(path), errno);
+        throwSystemError("failed to open " + quotePath(path), errno);
 
     struct flock lock {};
     lock.l_type = F_WRLCK;
@@ -155,10 +158,10 @@ void AccountLock::lockPasswordLockFile(const std::filesystem::path& etc, Clock::
         if (::fcntl(passwordLockFd_, F_OFD_SETLK, &lock) == 0)
             return;
         if (errno != EAGAIN && errno != EACCES)
-            throwSystemError("cannot lock " + quotePath(path), errno);
+            throwSystemError("failed to lock " + quotePath(path), errno);
         if (Clock::now() >= deadline)
             throw SystemError("timed out waiting for the lock on " + quotePath(path) +
-                              ", another process is changing the account files");
+                              " because another process is changing the account files; retry later");
     }
 }
 
@@ -172,7 +175,7 @@ void AccountLock::lockAccountFile(const std::filesystem::path& file, Clock::time
         for (Backoff backoff; !tryLockFile(pidFile, lock); backoff.wait()) {
             if (Clock::now() >= deadline)
                 throw SystemError("timed out waiting for lock file " + quotePath(lock) +
-                                  ", another process is changing the account files");
+                                  " because another process is changing the account files; retry later");
         }
     } catch (...) {
         ::unlink(pidFile.c_str());

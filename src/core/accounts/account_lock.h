@@ -19,7 +19,7 @@ public:
     static constexpr std::chrono::milliseconds defaultTimeout{15000};
 
     // Throws SystemError if a lock is still held by another process at the timeout, if a
-    // lock file holds no valid PID, or if a file cannot be created.
+    // lock file contains no valid PID, or if a file cannot be created.
     explicit AccountLock(const std::filesystem::path& root,
                          std::chrono::milliseconds timeout = defaultTimeout);
     ~AccountLock();

@@ -35,15 +35,17 @@ struct NewAccount {
 // Writes users and groups into <root>/etc/{passwd,group,shadow,gshadow} by itself, in the
 // manner of systemd-sysusers --root, instead of running useradd once per account.
 //
-// Each call is one update under AccountLock: the files are read again under the lock,
-// changed in memory, and every changed file is written to a temp file in the same
-// directory with the mode and owner of the file it replaces, fsynced, renamed over it, and
-// the directory fsynced. Before a file is replaced its old content is saved as "<file>-"
+// Each call is one update under AccountLock. The files are read again under the lock and
+// changed in memory. Every changed file is written to a temp file in the same directory
+// with the mode and owner of the file it replaces, fsynced and renamed over it, and then
+// the directory is fsynced. Before a file is replaced its old content is saved as "<file>-"
 // (as shadow-utils does) so that an operator can compare or roll back. Lines the call does
 // not change are written back byte for byte.
 //
-// A crash between the renames of one call can leave one file updated and another not; the
+// A crash between the renames of one call can leave one file updated and another not. The
 // renames go in an order where that is harmless (see addAccounts and removeAccounts).
+// NOTE: unlike shadow-utils, the writer does not flush the caches of nscd or sssd, so a host
+// running either may resolve a new account by name only after their cache expires.
 class AccountWriter {
 public:
     explicit AccountWriter(std::filesystem::path root,
@@ -53,10 +55,10 @@ public:
     // members, a shadow entry with the locked password "!*" and a gshadow entry with "!*".
     // New lines go before the first NIS line. The group and gshadow files are replaced
     // before shadow and passwd, so the user never appears without its group.
-    // Throws InvalidArgumentError for an invalid name, home, gecos or shell or for a name,
-    // UID or GID given twice; AccountConflictError if a name exists in any of the four files,
-    // the UID in passwd or the GID in group; SystemError if locking, reading or writing
-    // fails. Nothing is written when it throws before the first rename.
+    // Throws InvalidArgumentError for an invalid name, home, gecos or shell, or for a name,
+    // UID or GID given twice. Throws AccountConflictError if a name exists in any of the
+    // four files, the UID in passwd or the GID in group. Throws SystemError if locking,
+    // reading or writing fails. Nothing is written when it throws before the first rename.
     void addAccounts(const std::vector<NewAccount>& accounts);
 
     // Removes the user, the group of the same name and their shadow and gshadow entries for

@@ -26,9 +26,9 @@ bool isIdKnownToNss(uid_t id);
 
 // Returns the lowest ID in `range` that is free as UID and as GID: not in <root>/etc/passwd
 // or <root>/etc/group, not inside a range of <root>/etc/subuid or <root>/etc/subgid, not
-// `reserved` (the IDs that the registry holds, quarantined ones included) and not known to
-// `knownToNss`. The files are read once; NSS is asked only about IDs that pass every other
-// check, so it sees few queries even with tens of thousands of accounts. NSS is the host's
+// `reserved` (the IDs that the registry stores, quarantined ones included) and not known to
+// `knownToNss`. The files are read once. NSS is asked only about IDs that pass every other
+// check, so it makes few queries even with tens of thousands of accounts. NSS is the host's
 // even when `root` is not "/", because a UID that the host knows would share ownership of
 // files with the tenant on the host's file systems.
 // The result is only a proposal: the caller writes the account (AccountWriter rejects a

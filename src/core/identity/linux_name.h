@@ -8,7 +8,7 @@
 
 namespace pactown {
 
-// Maps a string to lowercase hex digits; sha256Hex in production, a stub with chosen
+// Maps a string to lowercase hex digits: sha256Hex in production, a stub with chosen
 // collisions in tests. It must return at least minNameHashDigits digits.
 using NameHasher = std::function<std::string(std::string_view)>;
 
@@ -20,7 +20,7 @@ inline constexpr size_t maxLinuxNameLength = 31;
 // digits. Later attempts take 15 digits and a suffix "-N" with N = attempt - 15. Each
 // candidate is at most 31 characters long and passes isValidLinuxName(), and the same
 // arguments always give the same candidate. The caller walks the attempts until the
-// candidate is free; the registry decides who owns a name.
+// candidate is free, and the registry decides who owns a name.
 // Throws InvalidArgumentError if the hasher returns too few or non-hex digits, and
 // SystemError once the attempts are exhausted (N would need more than 7 digits).
 std::string linuxNameCandidate(std::string_view saasUserId, unsigned attempt,

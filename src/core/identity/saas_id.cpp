@@ -24,8 +24,14 @@ Utf8Char decodeUtf8(std::string_view text, size_t offset)
     if (lead < 0xc0)
         return {0, 1, "an unexpected UTF-8 continuation byte"};
 
-    size_t length = lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : lead < 0xf8 ? 4 : 0;
-    if (length == 0)
+    size_t length = 0;
+    if (lead >= 0xc0 && lead < 0xe0)
+        length = 2;
+    else if (lead >= 0xe0 && lead < 0xf0)
+        length = 3;
+    else if (lead >= 0xf0 && lead < 0xf8)
+        length = 4;
+    else
         return {0, 1, "an invalid UTF-8 lead byte"};
     if (offset + length > text.size())
         return {0, 1, "a truncated UTF-8 sequence"};

@@ -24,7 +24,7 @@ void validateSaasUserId(std::string_view saasUserId);
 void validateServiceId(std::string_view serviceId);
 
 // Returns `value` in single quotes for an error or log message. Printable characters are
-// kept, including valid non-ASCII UTF-8; a backslash becomes "\\", a single quote "\'" and
+// kept, including valid non-ASCII UTF-8. A backslash becomes "\\", a single quote "\'" and
 // every other byte (control characters, invalid UTF-8) "\xNN". A value longer than
 // `maxBytes` is cut at a character boundary and followed by "..." after the closing quote.
 std::string quoteForMessage(std::string_view value, size_t maxBytes = 64);
