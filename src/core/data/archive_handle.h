@@ -3,8 +3,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cerrno>
 #include <memory>
 #include <string>
+
+#include <pactown/errors.h>
 
 namespace pactown {
 
@@ -27,6 +30,16 @@ inline std::string archiveError(struct archive* a)
 {
     const char* message = archive_error_string(a);
     return message ? message : "unknown libarchive error";
+}
+
+// Throws for a failed read of `a`: SystemError with the errno of a failed read of the input,
+// UnsafeArchiveError for a stream that is corrupt or cut short. `where` says at which entry.
+[[noreturn]] inline void throwArchiveReadFailure(struct archive* a, const std::string& where)
+{
+    int error = archive_errno(a);
+    if (error == EIO || error == EBADF || error == ENOMEM || error == EINTR || error == EAGAIN || error == ENXIO)
+        throwSystemError("cannot read the archive " + where, error);
+    throw UnsafeArchiveError("the archive is malformed or cut short " + where + ": " + archiveError(a));
 }
 
 } // namespace pactown

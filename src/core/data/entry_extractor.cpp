@@ -131,7 +131,7 @@ void EntryExtractor::copyData(int fd, struct archive* archive, const std::string
         if (status == ARCHIVE_EOF)
             return;
         if (status < ARCHIVE_WARN)
-            reject(name, "cannot be read: " + archiveError(archive));
+            throwArchiveReadFailure(archive, "in entry '" + name + "'");
         const char* data = static_cast<const char*>(block);
         while (length > 0) {
             ssize_t written = ::pwrite(fd, data, length, offset);

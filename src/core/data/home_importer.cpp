@@ -28,15 +28,9 @@ constexpr int64_t maxManifestBytes = 1024 * 1024;
     throw UnsafeArchiveError("archive entry '" + name + "' " + reason);
 }
 
-// libarchive reports a short or corrupt stream with its own codes and an I/O failure with the
-// errno of the failed read.
-[[noreturn]] void throwReadFailure(struct archive* archive, const std::string& after)
+std::string afterEntry(const std::string& name)
 {
-    int error = archive_errno(archive);
-    std::string where = after.empty() ? "at its start" : "after entry '" + after + "'";
-    if (error == EIO || error == EBADF || error == ENOMEM || error == EINTR || error == EAGAIN || error == ENXIO)
-        throwSystemError("cannot read the archive " + where, error);
-    throw UnsafeArchiveError("the archive is malformed or cut short " + where + ": " + archiveError(archive));
+    return name.empty() ? "at its start" : "after entry '" + name + "'";
 }
 
 ArchiveReader openArchiveReader(int inFd)
@@ -48,7 +42,7 @@ ArchiveReader openArchiveReader(int inFd)
         archive_read_support_format_tar(archive.get()) != ARCHIVE_OK)
         throw SystemError("cannot set up the archive reader: " + archiveError(archive.get()));
     if (archive_read_open_fd(archive.get(), inFd, 64 * 1024) != ARCHIVE_OK)
-        throwReadFailure(archive.get(), "");
+        throwArchiveReadFailure(archive.get(), afterEntry(""));
     return archive;
 }
 
@@ -75,7 +69,7 @@ public:
             if (status == ARCHIVE_EOF)
                 break;
             if (status < ARCHIVE_WARN)
-                throwReadFailure(archive_, lastName_);
+                throwArchiveReadFailure(archive_, afterEntry(lastName_));
             requireGzip();
             importEntry(entry);
         }
@@ -155,7 +149,7 @@ private:
         std::string text(static_cast<size_t>(archive_entry_size(entry)), '\0');
         la_ssize_t got = archive_read_data(archive_, text.data(), text.size());
         if (got < 0)
-            throwReadFailure(archive_, lastName_);
+            throwArchiveReadFailure(archive_, afterEntry(lastName_));
         text.resize(static_cast<size_t>(got));
         manifest_ = nlohmann::json::parse(text, nullptr, false);
         if (manifest_.is_discarded() || !manifest_.is_object())
