@@ -144,6 +144,33 @@ EffectiveLimits readCgroupLimits(const fs::path& mountRoot, std::string_view con
     return limits;
 }
 
+std::optional<uint64_t> readLegacyOomKillCount(const fs::path& mountRoot, std::string_view controlGroup)
+{
+    fs::path file = cgroupDirectory(mountRoot / "memory", controlGroup) / "memory.oom_control";
+    int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return std::nullopt;
+        throwSystemError("cannot open cgroup file '" + file.string() + "'", errno);
+    }
+    char buffer[512];
+    ssize_t size = read(fd, buffer, sizeof buffer - 1);
+    int error = errno;
+    close(fd);
+    if (size < 0)
+        throwSystemError("cannot read cgroup file '" + file.string() + "'", error);
+
+    std::string_view text(buffer, static_cast<size_t>(size));
+    constexpr std::string_view key = "oom_kill ";
+    size_t start = text.find(key);
+    // Kernels before 4.13 do not count OOM kills.
+    if (start == std::string_view::npos)
+        return std::nullopt;
+    start += key.size();
+    size_t end = text.find('\n', start);
+    return static_cast<uint64_t>(parseNumber(text.substr(start, end - start), file));
+}
+
 bool controlGroupExists(const fs::path& mountRoot, std::string_view controlGroup)
 {
     std::error_code error;

@@ -31,6 +31,11 @@ EffectiveLimits readCgroupLimits(const std::filesystem::path& mountRoot, std::st
 // Whether the control group still exists, which it stops doing when the unit's last process ends.
 bool controlGroupExists(const std::filesystem::path& mountRoot, std::string_view controlGroup);
 
+// Returns the "oom_kill" count of the v1 file memory/<controlGroup>/memory.oom_control: the
+// processes that the kernel's OOM killer ended in the group and the groups below it. Returns
+// nullopt when the file does not exist. Throws SystemError when it cannot be read or parsed.
+std::optional<uint64_t> readLegacyOomKillCount(const std::filesystem::path& mountRoot, std::string_view controlGroup);
+
 // Compares every limit that was requested with what the kernel holds and returns a message naming
 // the first limit that differs, with both values, or nullopt when all match. The kernel rounds a
 // memory maximum down to whole pages, so that rounding counts as a match. Limits not requested

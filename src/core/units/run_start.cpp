@@ -33,6 +33,14 @@ std::string explainExitStatus(int status)
     }
 }
 
+// Whether the exit status is one that systemd's service manager uses for a failure to set up or
+// execute the command (200 to 243 in systemd 252). A command that exits with such a status
+// itself is taken for one that could not start.
+bool isSetupFailure(const RunResult& result)
+{
+    return result.exitCode == "exited" && result.exitStatus >= 200 && result.exitStatus <= 243;
+}
+
 std::string describeResult(const RunResult& result)
 {
     std::string text = "unit result '" + result.result + "'";
@@ -78,13 +86,19 @@ std::shared_ptr<UnitRun> SystemdUnits::Impl::start(const TransientService& servi
     JobWatch watch(*client_, service.unitName);
     bool submitted = false;
     try {
-        submit(service);
+        std::string job = submit(service);
         submitted = true;
+        bool running = awaitStartJob(service.unitName, run->objectPath, job);
         std::string controlGroup;
         readRunProperties(*run, controlGroup);
-        verifyLimits(service, *run, controlGroup);
+        if (running) {
+            verifyLimits(service, *run, controlGroup);
+            watchOomKills(service, *run, controlGroup);
+        }
     } catch (...) {
         untrack(run->objectPath);
+        RunResult ignored;
+        detectOomKill(*run, ignored);
         if (submitted)
             discardUnit(service.unitName);
         throw;
@@ -95,40 +109,46 @@ std::shared_ptr<UnitRun> SystemdUnits::Impl::start(const TransientService& servi
     return makeUnitRun(run, weak_from_this());
 }
 
-// Sends StartTransientUnit and waits for its job. Throws as start() does.
-void SystemdUnits::Impl::submit(const TransientService& service)
+// Sends StartTransientUnit and returns the path of its job. Throws InvalidArgumentError or
+// SystemError when systemd rejects the unit.
+std::string SystemdUnits::Impl::submit(const TransientService& service)
 {
-    std::string job;
     try {
         UnitProperties properties = makeTransientProperties(service, client_->managerEnvironment());
-        job = client_->startTransientUnit(service.unitName, properties);
+        return client_->startTransientUnit(service.unitName, properties);
     } catch (const sdbus::Error& error) {
-        std::string what = "systemd rejected run unit '" + service.unitName + "': " + error.getMessage();
+        std::string what = "systemd rejected run unit '" + service.unitName + "'";
         if (error.getName() == "org.freedesktop.DBus.Error.InvalidArgs" ||
             error.getName() == "org.freedesktop.systemd1.UnitExists")
-            throw InvalidArgumentError(what);
-        throwBusError("systemd rejected run unit '" + service.unitName + "'", error);
+            throw InvalidArgumentError(what + ": " + error.getMessage());
+        throwBusError(what, error);
     }
-    awaitStartJob(service.unitName, unitObjectPath(service.unitName), job);
 }
 
-void SystemdUnits::Impl::awaitStartJob(const std::string& unitName, const std::string& objectPath,
+// Returns true when the command runs, false when it ran and ended before its start job was done:
+// with Type=exec, a command that ends fast with a failure fails the job. Throws SystemError when
+// the command could not be started at all.
+bool SystemdUnits::Impl::awaitStartJob(const std::string& unitName, const std::string& objectPath,
                                        const std::string& job)
 {
-    auto result = client_->waitForJob(unitName, job, std::chrono::steady_clock::now() + startJobTimeout);
-    if (!result)
+    auto jobResult = client_->waitForJob(unitName, job, std::chrono::steady_clock::now() + startJobTimeout);
+    if (!jobResult)
         throw SystemError("the start job of run unit '" + unitName + "' did not finish within " +
                           std::to_string(startJobTimeout.count()) + " seconds");
-    if (*result == "done")
-        return;
+    if (*jobResult == "done")
+        return true;
 
-    std::string details;
+    std::optional<RunResult> result;
     try {
-        details = ", " + describeResult(readRunResult(objectPath));
+        result = readRunResult(objectPath);
     } catch (const sdbus::Error& error) {
         spdlog::debug("cannot read the result of run unit '{}', ignoring: {}", unitName, error.getMessage());
     }
-    throw SystemError("run unit '" + unitName + "' failed to start: job result '" + *result + "'" + details);
+    if (*jobResult == "failed" && result && !result->exitCode.empty() && !isSetupFailure(*result))
+        return false;
+
+    std::string details = result ? ", " + describeResult(*result) : std::string();
+    throw SystemError("run unit '" + unitName + "' failed to start: job result '" + *jobResult + "'" + details);
 }
 
 void SystemdUnits::Impl::readRunProperties(RunState& run, std::string& controlGroup)

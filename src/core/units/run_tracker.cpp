@@ -120,7 +120,9 @@ void SystemdUnits::Impl::checkRun(const std::string& objectPath)
     try {
         if (!isInactiveState(activeState(objectPath)))
             return;
-        finishRun(run, readRunResult(objectPath));
+        RunResult result = readRunResult(objectPath);
+        detectOomKill(*run, result);
+        finishRun(run, result);
     } catch (const sdbus::Error& error) {
         throwBusError("cannot read the result of run unit '" + run->info.unitName + "'", error);
     }

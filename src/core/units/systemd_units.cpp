@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "units/cgroup_limits.h"
 #include "units/systemd_units_impl.h"
 #include "units/unit_names.h"
 
@@ -63,6 +64,8 @@ void throwBusError(const std::string& what, const sdbus::Error& error)
 SystemdUnits::Impl::Impl(Bus bus, std::filesystem::path cgroupMountRoot)
     : cgroupMountRoot_(std::move(cgroupMountRoot))
 {
+    if (detectCgroupLayout(cgroupMountRoot_) == CgroupLayout::Legacy)
+        oomWatcher_ = std::make_unique<OomWatcher>();
     startWorker();
     try {
         client_ = std::make_unique<SystemdClient>(bus, [this](const std::string& path) { onUnitChanged(path); });
@@ -162,26 +165,28 @@ RunUsage SystemdUnits::Impl::usageOfSlice(const std::string& slice)
 {
     RunUsage usage;
     try {
-        auto members = client_->getProperty(unitObjectPath(slice), unitInterface, "ConsistsOf")
-                           .get<std::vector<std::string>>();
-        for (const auto& name : members) {
-            if (!isRunUnitName(name))
-                continue;
+        for (const auto& name : client_->listUnitsByPatterns(runningStates, {"pactown-run-*.service"})) {
             std::string objectPath = unitObjectPath(name);
-            if (isInactiveState(activeState(objectPath)))
+            if (!isRunUnitName(name) || client_->getProperty(objectPath, serviceInterface, "Slice").get<std::string>() != slice)
                 continue;
-            ++usage.activeRuns;
-            usage.memoryBytes += knownValue(client_->getProperty(objectPath, serviceInterface, "MemoryCurrent")
-                                                .get<uint64_t>()).value_or(0);
-            usage.cpuTimeNanoseconds += knownValue(client_->getProperty(objectPath, serviceInterface, "CPUUsageNSec")
-                                                       .get<uint64_t>()).value_or(0);
-            usage.tasks += knownValue(client_->getProperty(objectPath, serviceInterface, "TasksCurrent")
-                                          .get<uint64_t>()).value_or(0);
+            addUsage(usage, objectPath);
         }
     } catch (const sdbus::Error& error) {
         throwBusError("cannot read the usage of slice '" + slice + "'", error);
     }
     return usage;
+}
+
+// Adds one active run; a figure that systemd does not know (accounting off) counts as 0.
+void SystemdUnits::Impl::addUsage(RunUsage& usage, const std::string& objectPath)
+{
+    auto read = [&](const char* name) {
+        return knownValue(client_->getProperty(objectPath, serviceInterface, name).get<uint64_t>()).value_or(0);
+    };
+    ++usage.activeRuns;
+    usage.memoryBytes += read("MemoryCurrent");
+    usage.cpuTimeNanoseconds += read("CPUUsageNSec");
+    usage.tasks += read("TasksCurrent");
 }
 
 void SystemdUnits::Impl::callFreezerMethod(const char* method, const std::string& unitName)

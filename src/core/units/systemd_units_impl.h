@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "units/oom_watcher.h"
 #include "units/systemd_client.h"
 #include "units/systemd_units.h"
 
@@ -20,6 +21,8 @@ struct RunState {
     RunInfo info;       // set before the run is handed out, read-only afterwards
     std::string objectPath;
     bool limitsVerified = false;
+    // The OomWatcher id of the run's memory group; 0 when not watched.
+    unsigned oomWatch = 0;
 
     std::mutex mutex;
     std::condition_variable changed;
@@ -62,8 +65,10 @@ private:
     std::shared_ptr<RunState> findStartedRun(const std::string& objectPath);
 
     // run_start.cpp: the steps of start().
-    void submit(const TransientService& service);
-    void awaitStartJob(const std::string& unitName, const std::string& objectPath, const std::string& job);
+    std::string submit(const TransientService& service);
+    bool awaitStartJob(const std::string& unitName, const std::string& objectPath, const std::string& job);
+    void watchOomKills(const TransientService& service, RunState& run, const std::string& controlGroup);
+    void detectOomKill(RunState& run, RunResult& result);
     void readRunProperties(RunState& run, std::string& controlGroup);
     void verifyLimits(const TransientService& service, RunState& run, const std::string& controlGroup);
     bool verifyPrivateNetwork(const std::string& unitName, pid_t mainPid);
@@ -73,11 +78,13 @@ private:
     std::string activeState(const std::string& objectPath);
     RunResult readRunResult(const std::string& objectPath);
     RunInfo readForeignRunInfo(const std::string& unitName, const std::string& objectPath);
+    void addUsage(RunUsage& usage, const std::string& objectPath);
     void stopAndWait(const std::string& unitName);
     void unref(const std::string& unitName);
 
     std::filesystem::path cgroupMountRoot_;
     std::unique_ptr<SystemdClient> client_;
+    std::unique_ptr<OomWatcher> oomWatcher_; // only on legacy and hybrid hosts
 
     std::mutex mutex_;
     std::map<std::string, TrackedRun> runs_; // by object path

@@ -22,6 +22,24 @@ void add(UnitProperties& properties, const char* name, const Value& value)
     properties.emplace_back(sdbus::Struct<std::string, sdbus::Variant>(name, sdbus::Variant(value)));
 }
 
+// systemd expands $NAME and ${NAME} in ExecStart= arguments, also in transient units, and reads
+// "$$" as a literal '$' (systemd.service(5), "Command lines"). The argv must reach the command as
+// given, so every '$' is doubled.
+std::vector<std::string> escapeVariableReferences(const std::vector<std::string>& argv)
+{
+    std::vector<std::string> escaped;
+    for (const auto& argument : argv) {
+        std::string text;
+        for (char c : argument) {
+            text += c;
+            if (c == '$')
+                text += '$';
+        }
+        escaped.push_back(std::move(text));
+    }
+    return escaped;
+}
+
 void checkCommand(const TransientService& service)
 {
     if (service.argv.empty())
@@ -82,11 +100,15 @@ void addStandardStreams(UnitProperties& properties, const TransientService& serv
 {
     if (service.stdinFd >= 0)
         add(properties, "StandardInputFileDescriptor", sdbus::UnixFd(service.stdinFd));
-    if (service.stdoutFd >= 0)
+    // A descriptor takes precedence over StandardOutput=. Still, systemd 252 connects standard
+    // error to standard output when both have the same type, so with an output descriptor
+    // StandardOutput= is set to "null" to keep errors in the journal rather than in the descriptor.
+    if (service.stdoutFd >= 0) {
         add(properties, "StandardOutputFileDescriptor", sdbus::UnixFd(service.stdoutFd));
-    else
+        add(properties, "StandardOutput", std::string("null"));
+    } else {
         add(properties, "StandardOutput", std::string("journal"));
-    // Set explicitly: the default, inherit, would send errors to the output descriptor.
+    }
     if (service.stderrFd >= 0)
         add(properties, "StandardErrorFileDescriptor", sdbus::UnixFd(service.stderrFd));
     else
@@ -104,7 +126,7 @@ UnitProperties makeTransientProperties(const TransientService& service,
     add(properties, "Description", service.description);
     add(properties, "Slice", service.slice);
     add(properties, "Type", std::string("exec"));
-    add(properties, "ExecStart", std::vector<ExecCommand>{ExecCommand(service.argv[0], service.argv, false)});
+    add(properties, "ExecStart", std::vector<ExecCommand>{ExecCommand(service.argv[0], escapeVariableReferences(service.argv), false)});
     add(properties, "KillMode", std::string("control-group"));
     add(properties, "CollectMode", std::string("inactive-or-failed"));
     add(properties, "AddRef", true);

@@ -6,7 +6,6 @@
 
 #include <pactown/errors.h>
 
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -215,7 +214,10 @@ TEST_F(SystemdUnitsSandbox, RunsAsAccountWithoutSupplementaryGroups)
 
 TEST_F(SystemdUnitsSandbox, LimitsAppearInSystemctlAndCgroup)
 {
-    EffectiveLimits limits{.cpuQuotaPercent = 20, .memoryMaxBytes = 64ull << 20, .tasksMax = 32};
+    EffectiveLimits limits;
+    limits.cpuQuotaPercent = 20;
+    limits.memoryMaxBytes = 64ull << 20;
+    limits.tasksMax = 32;
     auto run = units_->start(service({"/bin/sleep", "1000"}, limits));
 
     std::string shown = commandOutput("systemctl show -p CPUQuotaPerSecUSec -p MemoryMax -p TasksMax " +
@@ -238,10 +240,16 @@ TEST_F(SystemdUnitsSandbox, LimitsAppearInSystemctlAndCgroup)
 
 TEST_F(SystemdUnitsSandbox, MemoryHogIsKilled)
 {
-    // dd fills a 256 MiB buffer from /dev/zero, four times the memory max.
-    EffectiveLimits limits{.memoryMaxBytes = 64ull << 20};
-    auto run = units_->start(service({"/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1"}, limits));
+    // dd fills a 256 MiB buffer from /dev/zero, four times the memory max. It starts once start()
+    // has returned, as a long-running service would run out of memory.
+    Pipe input;
+    EffectiveLimits limits;
+    limits.memoryMaxBytes = 64ull << 20;
+    TransientService request = service(shell("read line; exec dd if=/dev/zero of=/dev/null bs=256M count=1"), limits);
+    request.stdinFd = input.readEnd;
 
+    auto run = units_->start(request);
+    ASSERT_EQ(write(input.writeEnd, "go\n", 3), 3);
     RunResult result = waitFor(*run);
 
     EXPECT_EQ(result.result, "oom-kill");
@@ -249,10 +257,23 @@ TEST_F(SystemdUnitsSandbox, MemoryHogIsKilled)
     EXPECT_EQ(result.exitStatus, SIGKILL);
 }
 
+TEST_F(SystemdUnitsSandbox, SigkillIsNotReportedAsOomKill)
+{
+    EffectiveLimits limits;
+    limits.memoryMaxBytes = 64ull << 20;
+    auto run = units_->start(service(shell("kill -KILL $$"), limits));
+
+    RunResult result = waitFor(*run);
+
+    EXPECT_EQ(result.result, "signal");
+    EXPECT_EQ(result.exitStatus, SIGKILL);
+}
+
 TEST_F(SystemdUnitsSandbox, ForkLoopStopsAtTasksMax)
 {
     Pipe output;
-    EffectiveLimits limits{.tasksMax = 8};
+    EffectiveLimits limits;
+    limits.tasksMax = 8;
     TransientService request =
         service(shell("i=0; while [ $i -lt 50 ]; do sleep 1000 & i=$((i+1)); echo $i; done"), limits);
     request.stdoutFd = output.writeEnd;
@@ -265,17 +286,45 @@ TEST_F(SystemdUnitsSandbox, ForkLoopStopsAtTasksMax)
     int started = 0;
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);)
-        started = std::stoi(line);
-    EXPECT_GE(started, 1);
+        started = std::atoi(line.c_str());
+    EXPECT_GE(started, 1) << "output: " << text;
     EXPECT_LT(started, 8) << "the shell itself is one of the 8 tasks";
     EXPECT_EQ(result.result, "exit-code");
+    EXPECT_TRUE(processesOfUid(account_.uid).empty());
+}
+
+TEST_F(SystemdUnitsSandbox, LimitNotHeldStopsRun)
+{
+    // A cgroup mount root whose files show no task limit, as a kernel would that ignored it.
+    TransientService request = service({"/bin/sleep", "1000"});
+    request.limits.tasksMax = 8;
+    std::filesystem::path fakeRoot = "/tmp/pactown-fake-cgroup";
+    std::filesystem::path unitGroup = std::filesystem::path("pactown.slice") / request.slice / request.unitName;
+    std::filesystem::create_directories(fakeRoot / "systemd" / unitGroup);
+    std::filesystem::create_directories(fakeRoot / "pids" / unitGroup);
+    std::ofstream(fakeRoot / "pids" / unitGroup / "pids.max") << "max\n";
+    SystemdUnits units(SystemdUnits::Bus::System, fakeRoot);
+
+    try {
+        units.start(request);
+        FAIL() << "a run whose task limit the cgroup does not hold was started";
+    } catch (const LimitsNotAppliedError& error) {
+        std::string message = error.what();
+        EXPECT_NE(message.find("tasks max"), std::string::npos) << message;
+        EXPECT_NE(message.find("8"), std::string::npos) << message;
+    }
+    std::filesystem::remove_all(fakeRoot);
+
+    for (const auto& info : units.listRuns())
+        EXPECT_NE(info.unitName, request.unitName);
     EXPECT_TRUE(processesOfUid(account_.uid).empty());
 }
 
 TEST_F(SystemdUnitsSandbox, PrivateNetworkHasOnlyLoopback)
 {
     Pipe output;
-    EffectiveLimits limits{.privateNetwork = true};
+    EffectiveLimits limits;
+    limits.privateNetwork = true;
     TransientService request = service(shell("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"), limits);
     request.stdoutFd = output.writeEnd;
 
@@ -290,7 +339,8 @@ TEST_F(SystemdUnitsSandbox, PrivateNetworkHasOnlyLoopback)
 
 TEST_F(SystemdUnitsSandbox, PrivateNetworkIsVerifiedWhileRunning)
 {
-    EffectiveLimits limits{.privateNetwork = true};
+    EffectiveLimits limits;
+    limits.privateNetwork = true;
     auto run = units_->start(service({"/bin/sleep", "1000"}, limits));
 
     bool verified = run->limitsVerified();
@@ -347,7 +397,7 @@ TEST_F(SystemdUnitsSandbox, MissingCommandFailsWithoutHanging)
 TEST_F(SystemdUnitsSandbox, ExitStatusAndSignalAreReported)
 {
     auto exited = units_->start(service(shell("exit 7")));
-    auto killed = units_->start(service(shell("kill -TERM $$")));
+    auto killed = units_->start(service(shell("kill -KILL $$")));
 
     RunResult exitResult = waitFor(*exited);
     RunResult killResult = waitFor(*killed);
@@ -357,12 +407,14 @@ TEST_F(SystemdUnitsSandbox, ExitStatusAndSignalAreReported)
     EXPECT_EQ(exitResult.exitStatus, 7);
     EXPECT_EQ(killResult.result, "signal");
     EXPECT_EQ(killResult.exitCode, "killed");
-    EXPECT_EQ(killResult.exitStatus, SIGTERM);
+    EXPECT_EQ(killResult.exitStatus, SIGKILL);
 }
 
 TEST_F(SystemdUnitsSandbox, FastCommandIsAcceptedUnverified)
 {
-    auto run = units_->start(service({"/bin/true"}, {.memoryMaxBytes = 64ull << 20}));
+    EffectiveLimits limits;
+    limits.memoryMaxBytes = 64ull << 20;
+    auto run = units_->start(service({"/bin/true"}, limits));
 
     RunResult result = waitFor(*run);
 
@@ -421,6 +473,19 @@ TEST_F(SystemdUnitsSandbox, PipesCarryOutputAndErrors)
     EXPECT_TRUE(waitFor(*run).success());
 }
 
+TEST_F(SystemdUnitsSandbox, ErrorsStayOutOfOutputPipe)
+{
+    Pipe output;
+    TransientService request = service(shell("echo out; echo err >&2"));
+    request.stdoutFd = output.writeEnd;
+
+    auto run = units_->start(request);
+    output.closeWriteEnd();
+
+    EXPECT_EQ(output.readAll(Clock::now() + runDeadline), "out\n");
+    EXPECT_TRUE(waitFor(*run).success());
+}
+
 TEST_F(SystemdUnitsSandbox, EnvironmentIsOnlyWhatWasGiven)
 {
     Pipe output;
@@ -440,7 +505,9 @@ TEST_F(SystemdUnitsSandbox, EnvironmentIsOnlyWhatWasGiven)
 
 TEST_F(SystemdUnitsSandbox, ListsRunsAndSliceUsage)
 {
-    auto run = units_->start(service({"/bin/sleep", "1000"}, {.tasksMax = 16}));
+    EffectiveLimits limits;
+    limits.tasksMax = 16;
+    auto run = units_->start(service({"/bin/sleep", "1000"}, limits));
 
     std::vector<RunInfo> runs = units_->listRuns();
     RunUsage usage = units_->usageOfSlice(tenantSliceName(account_.name));

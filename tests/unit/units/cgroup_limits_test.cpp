@@ -132,18 +132,43 @@ TEST_F(CgroupLimits, FindsControlGroupInSystemdOrUnifiedHierarchy)
     EXPECT_TRUE(controlGroupExists(root_, unitGroup));
 }
 
+TEST_F(CgroupLimits, ReadsLegacyOomKillCount)
+{
+    write(unitDirectory("memory") / "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+
+    EXPECT_EQ(readLegacyOomKillCount(root_, unitGroup), 3u);
+}
+
+TEST_F(CgroupLimits, ReadsOomKillCountOfOldKernelAsUnknown)
+{
+    write(unitDirectory("memory") / "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
+
+    EXPECT_EQ(readLegacyOomKillCount(root_, unitGroup), std::nullopt);
+    EXPECT_EQ(readLegacyOomKillCount(root_, "/missing.slice"), std::nullopt);
+}
+
+EffectiveLimits limitsOf(std::optional<unsigned> cpuQuotaPercent, std::optional<uint64_t> memoryMaxBytes,
+                         std::optional<uint64_t> tasksMax)
+{
+    EffectiveLimits limits;
+    limits.cpuQuotaPercent = cpuQuotaPercent;
+    limits.memoryMaxBytes = memoryMaxBytes;
+    limits.tasksMax = tasksMax;
+    return limits;
+}
+
 TEST(LimitMismatch, AcceptsMemoryRoundedDownToPages)
 {
-    EffectiveLimits requested{.cpuQuotaPercent = 20, .memoryMaxBytes = 10000, .tasksMax = 8};
-    EffectiveLimits actual{.cpuQuotaPercent = 20, .memoryMaxBytes = 8192, .tasksMax = 8};
+    EffectiveLimits requested = limitsOf(20, 10000, 8);
+    EffectiveLimits actual = limitsOf(20, 8192, 8);
 
     EXPECT_EQ(findLimitMismatch(requested, actual, 4096), std::nullopt);
 }
 
 TEST(LimitMismatch, NamesLimitAndBothValues)
 {
-    EffectiveLimits requested{.tasksMax = 8};
-    EffectiveLimits actual{.tasksMax = std::nullopt};
+    EffectiveLimits requested = limitsOf(std::nullopt, std::nullopt, 8);
+    EffectiveLimits actual = limitsOf(std::nullopt, std::nullopt, std::nullopt);
 
     auto mismatch = findLimitMismatch(requested, actual, 4096);
 
@@ -155,17 +180,16 @@ TEST(LimitMismatch, NamesLimitAndBothValues)
 
 TEST(LimitMismatch, DetectsEveryLimit)
 {
-    EffectiveLimits requested{.cpuQuotaPercent = 20, .memoryMaxBytes = 1 << 20, .tasksMax = 8};
+    EffectiveLimits requested = limitsOf(20, 1 << 20, 8);
 
-    EXPECT_TRUE(findLimitMismatch(requested, {.memoryMaxBytes = 1 << 20, .tasksMax = 8}, 4096));
-    EXPECT_TRUE(findLimitMismatch(requested, {.cpuQuotaPercent = 20, .tasksMax = 8}, 4096));
-    EXPECT_TRUE(findLimitMismatch(requested, {.cpuQuotaPercent = 20, .memoryMaxBytes = 1 << 20, .tasksMax = 9}, 4096));
+    EXPECT_TRUE(findLimitMismatch(requested, limitsOf(std::nullopt, 1 << 20, 8), 4096));
+    EXPECT_TRUE(findLimitMismatch(requested, limitsOf(20, std::nullopt, 8), 4096));
+    EXPECT_TRUE(findLimitMismatch(requested, limitsOf(20, 1 << 20, 9), 4096));
 }
 
 TEST(LimitMismatch, IgnoresLimitsNotRequested)
 {
-    EXPECT_EQ(findLimitMismatch({}, {.cpuQuotaPercent = 5, .memoryMaxBytes = 4096, .tasksMax = 1}, 4096),
-              std::nullopt);
+    EXPECT_EQ(findLimitMismatch({}, limitsOf(5, 4096, 1), 4096), std::nullopt);
 }
 
 } // namespace

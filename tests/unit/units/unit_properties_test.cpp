@@ -21,7 +21,10 @@ TransientService sampleService()
     service.workingDirectory = "/home/pactown_users/pactown_1a2b3c4d";
     service.argv = {"/bin/sh", "-c", "true"};
     service.environment = {{"HOME", "/home/pactown_users/pactown_1a2b3c4d"}, {"LANG", "C.UTF-8"}};
-    service.limits = {.cpuQuotaPercent = 20, .memoryMaxBytes = 64 << 20, .tasksMax = 32, .privateNetwork = true};
+    service.limits.cpuQuotaPercent = 20;
+    service.limits.memoryMaxBytes = 64 << 20;
+    service.limits.tasksMax = 32;
+    service.limits.privateNetwork = true;
     return service;
 }
 
@@ -114,7 +117,21 @@ TEST(TransientProperties, PassDescriptorsAsUnixFds)
     ASSERT_NE(find(properties, "StandardOutputFileDescriptor"), nullptr);
     EXPECT_EQ(find(properties, "StandardOutputFileDescriptor")->peekValueType(), "h");
     EXPECT_EQ(find(properties, "StandardErrorFileDescriptor")->peekValueType(), "h");
-    EXPECT_EQ(find(properties, "StandardOutput"), nullptr);
+    EXPECT_EQ(find(properties, "StandardOutput")->get<std::string>(), "null");
+}
+
+TEST(TransientProperties, EscapeDollarSignsOfArguments)
+{
+    TransientService service = sampleService();
+    service.argv = {"/bin/sh", "-c", "echo $HOME ${X} $$"};
+
+    using ExecCommand = sdbus::Struct<std::string, std::vector<std::string>, bool>;
+    auto commands = find(makeTransientProperties(service, {}), "ExecStart")->get<std::vector<ExecCommand>>();
+
+    ASSERT_EQ(commands.size(), 1u);
+    EXPECT_EQ(commands[0].get<0>(), "/bin/sh");
+    EXPECT_EQ(commands[0].get<1>(), (std::vector<std::string>{"/bin/sh", "-c", "echo $$HOME $${X} $$$$"}));
+    EXPECT_FALSE(commands[0].get<2>());
 }
 
 TEST(TransientProperties, RejectRelativeCommand)
