@@ -35,7 +35,7 @@ std::optional<std::string> readFirstLine(const fs::path& file)
         throwSystemError("cannot open cgroup file '" + file.string() + "'", errno);
     }
 
-    // Every file read here holds one short line.
+    // Every file read here contains one short line.
     char buffer[128];
     ssize_t size = read(fd, buffer, sizeof buffer);
     int error = errno;
@@ -52,12 +52,12 @@ int64_t parseNumber(std::string_view text, const fs::path& file)
     int64_t value = 0;
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (error != std::errc() || end != text.data() + text.size())
-        throw SystemError("cgroup file '" + file.string() + "' holds '" + std::string(text) +
+        throw SystemError("cgroup file '" + file.string() + "' contains '" + std::string(text) +
                           "', which is not a number");
     return value;
 }
 
-// Reads a file that holds a number or "max".
+// Reads a file that contains a number or "max".
 std::optional<uint64_t> readLimit(const fs::path& file)
 {
     auto line = readFirstLine(file);
@@ -74,7 +74,7 @@ std::optional<unsigned> quotaToPercent(int64_t quota, int64_t period, const fs::
     if (quota < 0)
         return std::nullopt;
     if (period <= 0)
-        throw SystemError("cgroup file '" + file.string() + "' holds the CPU period " +
+        throw SystemError("cgroup file '" + file.string() + "' contains the CPU period " +
                           std::to_string(period) + ", which is not positive");
     return static_cast<unsigned>((quota * 100 + period / 2) / period);
 }
@@ -87,7 +87,7 @@ std::optional<unsigned> readUnifiedCpuQuota(const fs::path& file)
         return std::nullopt;
     auto space = line->find(' ');
     if (space == std::string::npos)
-        throw SystemError("cgroup file '" + file.string() + "' holds '" + *line + "', not '<quota> <period>'");
+        throw SystemError("cgroup file '" + file.string() + "' contains '" + *line + "', expected '<quota> <period>'");
     std::string quota = line->substr(0, space);
     if (quota == "max")
         return std::nullopt;
@@ -197,7 +197,7 @@ std::optional<uint64_t> widen(const std::optional<unsigned>& value)
 std::string mismatch(const char* limit, const std::optional<uint64_t>& requested,
                      const std::optional<uint64_t>& actual)
 {
-    return std::string(limit) + " was requested as " + describe(requested) + " but the kernel holds " +
+    return std::string(limit) + " was requested as " + describe(requested) + " but the kernel has " +
            describe(actual);
 }
 

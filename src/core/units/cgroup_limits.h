@@ -21,8 +21,8 @@ CgroupLayout detectCgroupLayout(const std::filesystem::path& mountRoot);
 // Reads the CPU quota, memory maximum and task maximum that the kernel holds for a control group.
 // controlGroup is systemd's ControlGroup property ("/pactown.slice/x.service"), mountRoot the
 // directory where the hierarchies are mounted (/sys/fs/cgroup). On a unified host the v2 files
-// cpu.max, memory.max and pids.max are read; on a legacy or hybrid host the v1 files
-// cpu.cfs_quota_us with cpu.cfs_period_us, memory.limit_in_bytes and pids.max. A limit whose file
+// cpu.max, memory.max and pids.max are read. On a legacy or hybrid host the v1 files
+// cpu.cfs_quota_us with cpu.cfs_period_us, memory.limit_in_bytes and pids.max are read. A limit whose file
 // does not exist reads as nullopt, like "max". privateNetwork is always false, because the network
 // namespace is not a cgroup setting. Throws SystemError when a file exists but cannot be read or
 // parsed.
@@ -36,7 +36,7 @@ bool controlGroupExists(const std::filesystem::path& mountRoot, std::string_view
 // nullopt when the file does not exist. Throws SystemError when it cannot be read or parsed.
 std::optional<uint64_t> readLegacyOomKillCount(const std::filesystem::path& mountRoot, std::string_view controlGroup);
 
-// Compares every limit that was requested with what the kernel holds and returns a message naming
+// Compares every limit that was requested with what the kernel has and returns a message naming
 // the first limit that differs, with both values, or nullopt when all match. The kernel rounds a
 // memory maximum down to whole pages, so that rounding counts as a match. Limits not requested
 // and privateNetwork are not compared.

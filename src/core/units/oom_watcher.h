@@ -23,7 +23,8 @@ public:
     OomWatcher& operator=(const OomWatcher&) = delete;
 
     // Starts watching the v1 memory group directory and returns a watch id, or 0 when the group
-    // cannot be watched (no such directory, no permission). Never throws for a group.
+    // cannot be watched (no such directory, no permission). A group that cannot be watched is
+    // logged at debug level, not thrown.
     unsigned watch(const std::filesystem::path& memoryGroup);
 
     // Stops the watch and returns whether an OOM was seen in the group.

@@ -165,8 +165,8 @@ void SystemdUnits::Impl::readRunProperties(RunState& run, std::string& controlGr
     }
 }
 
-// Compares the limits the kernel holds with the requested ones. A run that ended before the
-// comparison cannot be checked any more; it is accepted with limitsVerified false.
+// Compares the limits the kernel has with the requested ones. A run that ended before the
+// comparison cannot be checked any more, so it is accepted with limitsVerified false.
 void SystemdUnits::Impl::verifyLimits(const TransientService& service, RunState& run, const std::string& controlGroup)
 {
     const std::string& unitName = service.unitName;
@@ -219,8 +219,8 @@ bool SystemdUnits::Impl::verifyPrivateNetwork(const std::string& unitName, pid_t
     return true;
 }
 
-// Stops and releases a unit that start() will not hand out; errors are only logged, because
-// the error that made start() give up is the one to report.
+// Stops and releases a unit that start() will not return. Errors are only logged, because the
+// error that made start() give up is the one to report.
 void SystemdUnits::Impl::discardUnit(const std::string& unitName)
 {
     try {

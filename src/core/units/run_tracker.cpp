@@ -35,6 +35,11 @@ public:
 
     void stop() override
     {
+        {
+            std::lock_guard lock(run_->mutex);
+            if (run_->ended)
+                return;
+        }
         auto owner = owner_.lock();
         if (!owner)
             throw SystemError("cannot stop run unit '" + run_->info.unitName +

@@ -48,7 +48,7 @@ SystemdClient::SystemdClient(SystemdUnits::Bus bus, UnitChangedHandler onUnitCha
                               sdbus::floating_slot);
         connection_->enterEventLoopAsync();
 
-        // Without Subscribe the manager sends JobRemoved and PropertiesChanged to nobody.
+        // Without a Subscribe call the manager does not send JobRemoved and PropertiesChanged.
         manager_->callMethod("Subscribe").onInterface(managerInterface);
     } catch (const sdbus::Error& error) {
         throw SystemError("cannot subscribe to systemd's signals: " + error.getName() + ": " +

@@ -23,7 +23,7 @@ inline constexpr const char* serviceInterface = "org.freedesktop.systemd1.Servic
 
 // A D-Bus client of systemd's manager: method calls, property reads and the JobRemoved and
 // PropertiesChanged signals, dispatched by an event loop on a thread of its own.
-// Every method throws sdbus::Error as the bus or systemd returns it, unless it says otherwise.
+// Every method throws sdbus::Error as the bus or systemd returns it, unless its comment names another error.
 class SystemdClient {
 public:
     // Called on the event loop thread with the object path of a unit whose Unit properties changed.

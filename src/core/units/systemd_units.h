@@ -68,7 +68,7 @@ public:
     SystemdUnits(const SystemdUnits&) = delete;
     SystemdUnits& operator=(const SystemdUnits&) = delete;
 
-    // Starts the service and returns once its start job is done and the kernel holds its limits.
+    // Starts the service and returns once its start job is done and the kernel has its limits.
     // Throws InvalidArgumentError for a malformed service (bad unit name, relative argv[0]) or
     // one that systemd rejects; SystemError when the start job fails, for example for a command
     // that does not exist (the message has systemd's result and exit status) or times out;

@@ -16,7 +16,7 @@
 
 namespace pactown {
 
-// What is known of one run; shared by its UnitRun handle and SystemdUnits::Impl.
+// The state of one run, shared by its UnitRun handle and SystemdUnits::Impl.
 struct RunState {
     RunInfo info;       // set before the run is handed out, read-only afterwards
     std::string objectPath;

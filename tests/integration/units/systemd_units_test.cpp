@@ -1,6 +1,6 @@
 // Integration tests of SystemdUnits against a real systemd. They run as root inside the throwaway
-// systemd of tests/harness/sandbox-systemd, never on a host, and need a test account created
-// there; see run-in-sandbox.sh beside this file.
+// systemd of tests/harness/sandbox-systemd, never on a host. They need a test account created
+// there, which run-in-sandbox.sh beside this file does.
 
 #include "units/systemd_units.h"
 

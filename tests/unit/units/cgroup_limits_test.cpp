@@ -139,7 +139,7 @@ TEST_F(CgroupLimits, ReadsLegacyOomKillCount)
     EXPECT_EQ(readLegacyOomKillCount(root_, unitGroup), 3u);
 }
 
-TEST_F(CgroupLimits, ReadsOomKillCountOfOldKernelAsUnknown)
+TEST_F(CgroupLimits, OomKillCountUnknownWithoutCounter)
 {
     write(unitDirectory("memory") / "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
 
