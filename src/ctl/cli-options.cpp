@@ -192,8 +192,9 @@ Options of run:
   --service SERVICE_ID    start in the service's sandbox, <home>/sandboxes/SERVICE_ID
   --cwd DIR               working directory, absolute and inside the tenant's home
   --env NAME=VALUE        set a variable for the run; repeat for more
-  --cpu-quota PERCENT     CPU time in percent of one CPU, e.g. 20% or 150%
-  --memory-max BYTES      memory limit in bytes, or with a K, M, G or T suffix (base 1024)
+  --cpu-quota PERCENT%    CPU time in whole percent of one CPU, such as 20% or 150%
+  --memory-max BYTES      memory limit in bytes, or with a K, M, G, T, P or E suffix (powers
+                          of 1024), such as 64M
   --tasks-max N           limit of processes and threads
   --private-network       give the run a network namespace with loopback only
   --wait                  wait for the run to end, print its result and exit with its exit

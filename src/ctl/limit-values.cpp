@@ -2,6 +2,8 @@
 
 #include <pactown/errors.h>
 
+#include <optional>
+
 #include "cli-options.h"
 #include "config/value_parsers.h"
 
@@ -10,15 +12,21 @@ namespace pactown {
 namespace {
 
 // Runs a parser of the configuration file syntax and turns its rejection into a usage error
-// that names the command-line option.
+// that names the option and the value.
 template <typename Parse>
 auto parseOption(const char* option, const std::string& value, Parse parse)
 {
+    decltype(parse(value)) parsed;
     try {
-        return parse(value);
-    } catch (const Error& e) {
-        throw UsageError(std::string(option) + ": " + e.what());
+        parsed = parse(value);
+    } catch (const InvalidArgumentError& e) {
+        throw UsageError(std::string(option) + " value '" + value + "' is invalid: " + e.what());
     }
+    // RunLimits has no way to lift a configured limit for one run.
+    if (!parsed)
+        throw UsageError(std::string(option) + " value '" + value +
+                         "' would remove the limit, which a run cannot do; leave the option out for the configured default");
+    return *parsed;
 }
 
 } // namespace
