@@ -15,8 +15,8 @@ constexpr const char* kBadReply = "com.pactown.Gateway.Error.BadReply";
 using PropertyMap = std::map<std::string, sdbus::Variant>;
 
 // The generated proxy of the Manager interface. registerProxy() is never called, so no
-// signal match is added: the gateway uses no signal, and unread signals would pile up on a
-// connection that nobody dispatches.
+// signal match is added. The gateway uses no signal, and unread signals would pile up on a
+// connection whose messages are never dispatched.
 class ManagerProxy final : public sdbus::ProxyInterfaces<com::pactown::Isolation1::Manager_proxy> {
 public:
     explicit ManagerProxy(sdbus::IConnection& connection)

@@ -22,9 +22,9 @@ constexpr std::array kStatusOfName{
     // The bus policy denied the call: the gateway's user is not admitted to pactownd.
     StatusOfName{"org.freedesktop.DBus.Error.AccessDenied", 403},
     StatusOfName{"com.pactown.Isolation1.Error.NotImplemented", 501},
-    // pactownd is not running, did not answer in time, or the bus itself is unreachable.
-    // sd-bus turns the errno of a failed connect into these names (ENOENT is FileNotFound,
-    // ECONNREFUSED is NoServer) or into System.Error.<errno> for errnos without one.
+    // pactownd is not running, did not reply in time, or the bus itself is unreachable.
+    // sd-bus (systemd 252) names the errno of a failed connect after its own table, so ENOENT
+    // becomes FileNotFound, and System.Error.<errno> for errnos outside it, like ECONNREFUSED.
     StatusOfName{"org.freedesktop.DBus.Error.ServiceUnknown", 503},
     StatusOfName{"org.freedesktop.DBus.Error.NameHasNoOwner", 503},
     StatusOfName{"org.freedesktop.DBus.Error.NoReply", 503},

@@ -17,7 +17,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The peer closed the connection or reset it; there is nobody to answer.
+// The peer closed or reset the connection, so no response can be sent.
 struct PeerGone {
     std::string reason;
 };
@@ -28,7 +28,7 @@ void waitReady(int fd, short events, Clock::time_point deadline)
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0)
-            throw HttpError(408, kRequestTimeout, "request was not complete within the time limit");
+            throw HttpError(408, kRequestTimeout, "timed out waiting for the complete request");
         pollfd entry{fd, events, 0};
         const int ready = poll(&entry, 1, static_cast<int>(left.count()) + 1);
         if (ready > 0)
@@ -78,13 +78,18 @@ size_t receiveHead(int fd, std::string& buffer, const ConnectionLimits& limits, 
         if (count == 0)
             throw PeerGone{received == 0 ? "closed before sending a request" : "closed in the middle of a request"};
 
-        // The terminator may straddle the previous read, so look 3 bytes back.
+        // The terminator may straddle the previous read, so look 3 bytes back. A head that
+        // ends in bare LFs is taken as complete too, so that it is rejected at once instead
+        // of waiting for a CRLF that never comes.
         const size_t from = received >= 3 ? received - 3 : 0;
         received += count;
-        const size_t end = std::string_view(buffer.data(), received).find("\r\n\r\n", from);
-        if (end != std::string_view::npos) {
+        const std::string_view data(buffer.data(), received);
+        const size_t crlfEnd = data.find("\r\n\r\n", from);
+        const size_t lfEnd = data.find("\n\n", from);
+        if (crlfEnd != std::string_view::npos || lfEnd != std::string_view::npos) {
             buffer.resize(received);
-            return end + 4;
+            return std::min(crlfEnd == std::string_view::npos ? crlfEnd : crlfEnd + 4,
+                            lfEnd == std::string_view::npos ? lfEnd : lfEnd + 2);
         }
     }
     throw HttpError(431, kHeadersTooLarge,

@@ -15,10 +15,10 @@ struct ConnectionLimits {
     std::chrono::milliseconds ioTimeout{10'000};
 };
 
-// Reads one request from the connected socket `fd`, answers it through `router`, closes
-// nothing and logs one line at info level: method, route template, status and duration.
-// Malformed, oversized or slow requests get their error response; a peer that disconnects
-// gets none. Never throws except std::bad_alloc.
+// Reads one request from the connected socket `fd`, sends the response of `router` and logs
+// one line at info level: method, route template, status and duration. Leaves `fd` open for
+// the caller to close. Malformed, oversized or slow requests get their error response, and a
+// peer that disconnects gets none. Never throws except std::bad_alloc.
 void serveConnection(int fd, const Router& router, const ConnectionLimits& limits);
 
 // Returns "ADDRESS:PORT" ("[ADDRESS]:PORT" for IPv6) of the peer of `fd`, or "unknown".

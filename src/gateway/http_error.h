@@ -21,7 +21,7 @@ inline constexpr const char* kOverloaded = "com.pactown.Gateway.Error.Overloaded
 // be sent over D-Bus (a NUL byte or invalid UTF-8), so clients see one name for bad ids.
 inline constexpr const char* kInvalidArgument = "com.pactown.Isolation1.Error.InvalidArgument";
 
-// A request that the gateway answers with an error status and a JSON body
+// A failed request, sent to the client as `status` with the JSON body
 // {"error": name, "message": what()}.
 class HttpError : public std::runtime_error {
 public:

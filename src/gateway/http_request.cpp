@@ -151,7 +151,7 @@ HttpRequest parseRequestHead(std::string_view head)
     for (size_t i = 1; i < lines.size(); ++i)
         parseHeaderField(lines[i], request);
 
-    // RFC 9112 section 3.2: an HTTP/1.1 request without exactly one Host field is answered 400.
+    // RFC 9112 section 3.2: an HTTP/1.1 request without exactly one Host field gets status 400.
     if (request.minorVersion == 1 && request.header("host") == nullptr)
         throw InvalidRequestError("HTTP/1.1 request has no Host header field");
     return request;

@@ -23,7 +23,7 @@ struct HttpRequest {
     const std::string* header(std::string_view lowercaseName) const;
 };
 
-// Most header fields accepted in one request; more is answered 431.
+// Maximum number of header fields in one request; more are rejected with status 431.
 inline constexpr size_t kMaxHeaderFields = 100;
 
 // Parses a request line and its header fields (RFC 9112). `head` runs up to and including

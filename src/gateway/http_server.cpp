@@ -31,6 +31,19 @@ const std::string& overloadedResponse()
     return message;
 }
 
+// Sends the 503 without blocking the accept loop. Request bytes that arrive after close()
+// make the kernel reset the connection, and a client that has not read the 503 by then sees
+// only the reset; either way it learns that it was not served.
+void rejectOverloaded(int fd)
+{
+    const std::string& response = overloadedResponse();
+    [[maybe_unused]] const ssize_t sent = send(fd, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    shutdown(fd, SHUT_WR);
+    char scratch[4096];
+    while (recv(fd, scratch, sizeof scratch, MSG_DONTWAIT) > 0) {
+    }
+}
+
 [[noreturn]] void throwErrno(const std::string& what)
 {
     throw std::system_error(errno, std::generic_category(), what);
@@ -192,8 +205,7 @@ void HttpServer::acceptPending()
         std::unique_lock lock(mutex_);
         if (queue_.size() >= limits_.maxQueuedConnections) {
             lock.unlock();
-            const std::string& response = overloadedResponse();
-            [[maybe_unused]] const ssize_t sent = send(fd, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            rejectOverloaded(fd);
             spdlog::warn("rejected a connection from {}: {} connections are waiting for a worker",
                          describePeer(fd), limits_.maxQueuedConnections);
             close(fd);

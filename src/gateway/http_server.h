@@ -26,7 +26,7 @@ ListenAddress parseListenAddress(std::string_view text);
 struct ServerLimits {
     ConnectionLimits connection;
     unsigned workers = 8;
-    // Accepted connections waiting for a worker; more are answered 503 at once.
+    // Accepted connections waiting for a worker; further ones get a 503 response at once.
     size_t maxQueuedConnections = 64;
 };
 

@@ -31,7 +31,7 @@ bool parseDeleteHome(const std::string& query)
 {
     const auto parameters = parseQuery(query);
     const auto found = parameters.find("delete_home");
-    // The reference deletes the home unless told otherwise.
+    // The reference deletes the home unless delete_home=false is given.
     if (found == parameters.end())
         return true;
     if (found->second == "true" || found->second == "1")
