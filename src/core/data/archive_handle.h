@@ -33,7 +33,7 @@ inline std::string archiveError(struct archive* a)
 }
 
 // Throws for a failed read of `a`: SystemError with the errno of a failed read of the input,
-// UnsafeArchiveError for a stream that is corrupt or cut short. `where` says at which entry.
+// UnsafeArchiveError for a stream that is corrupt or cut short. `where` names the entry.
 [[noreturn]] inline void throwArchiveReadFailure(struct archive* a, const std::string& where)
 {
     int error = archive_errno(a);

@@ -48,8 +48,8 @@ int EntryExtractor::parentOf(const std::vector<std::string>& path, const std::st
     return cachedParentFd_.get();
 }
 
-// Opens the parent one component at a time, creating what is missing with mode 0700, and says
-// which component is in the way when one is.
+// Opens the parent one component at a time, creating missing directories with mode 0700, and
+// names the component that blocks the path when one does.
 UniqueFd EntryExtractor::createParents(const std::vector<std::string>& parent, const std::string& name)
 {
     UniqueFd current(::fcntl(rootFd_, F_DUPFD_CLOEXEC, 0));
@@ -114,7 +114,7 @@ void EntryExtractor::regularFile(const std::vector<std::string>& path, const std
             reject(name, "has a size of " + std::to_string(size) + " bytes, more than the filesystem can hold");
         throwSystemError("cannot set the size of '" + name + "'", errno);
     }
-    // Masking drops setuid, setgid and sticky bits whoever the archive says owned the file.
+    // Masking drops setuid, setgid and sticky bits, whatever owner the archive records.
     if (::fchmod(fd.get(), mode & 0777) != 0)
         throwSystemError("cannot set the mode of '" + name + "'", errno);
     struct timespec times[2] = {{0, UTIME_OMIT}, mtime};
@@ -170,7 +170,7 @@ void EntryExtractor::hardlink(const std::vector<std::string>& path, const std::s
                               const std::vector<std::string>& target, const std::string& targetName)
 {
     // Only entries of this archive exist below the root, so a regular file found there is an
-    // earlier entry; the lookup never follows a link and never leaves the root.
+    // earlier entry. The lookup follows no link and stays below the root.
     std::vector<std::string> targetParent(target.begin(), target.end() - 1);
     UniqueFd targetParentFd = openBeneath(rootFd_, targetParent);
     struct stat st {};

@@ -16,7 +16,7 @@
 namespace pactown {
 namespace {
 
-// Cleared the first time the kernel answers ENOSYS, so that later calls go straight to the
+// Cleared the first time openat2 fails with ENOSYS, so that later calls go straight to the
 // per-component walk.
 std::atomic<bool> openat2Available{true};
 

@@ -25,7 +25,7 @@ UniqueFd openChildDirectory(int dirFd, const std::string& name, const struct sta
 // Opens `components` below dirFd as a directory (O_PATH) with no symbolic link, no ".." and no
 // mount point on the way: openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 // RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV where the kernel has it, otherwise one O_NOFOLLOW
-// openat per component. Returns an invalid fd and sets errno on failure; `failedAt` then holds
+// openat per component. Returns an invalid fd and sets errno on failure; `failedAt` then contains
 // the number of leading components that were resolved, when that is known.
 UniqueFd openBeneath(int dirFd, const std::vector<std::string>& components, size_t* failedAt = nullptr);
 

@@ -129,7 +129,7 @@ private:
 
     void writeHeader(struct archive_entry* entry, const std::string& path)
     {
-        // ARCHIVE_WARN only says that a name could not be converted to UTF-8; it is then
+        // ARCHIVE_WARN only reports that a name could not be converted to UTF-8; it is then
         // stored as raw bytes, which is what a file name on Linux is.
         if (archive_write_header(archive_, entry) < ARCHIVE_WARN)
             throw SystemError("cannot write the archive header of '" + path + "': " + archiveError(archive_));

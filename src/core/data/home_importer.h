@@ -16,11 +16,12 @@ namespace pactown {
 // The archive is not trusted. It is extracted into a new directory
 // <usersBase>/.pactown-staging-<random>, mode 0700 and owned by root until the end, where every
 // entry is created exclusively (O_EXCL, mkdirat, symlinkat) in a parent opened without
-// following any symbolic link; so no entry is written through a link, whether the link came
-// earlier in the archive or not. Rejected: absolute names, ".." components, names outside
-// "home/" other than "manifest.json", an entry that replaces an earlier one, a path through a
-// link or a non-directory, hard links other than to an earlier regular file of the archive,
-// devices, FIFOs and sockets, and input that is not gzip-compressed tar or is cut short.
+// following any symbolic link. So no entry is written through a link, whether the link came
+// earlier in the archive or not. The archive is rejected for an absolute name, a ".."
+// component, a name outside "home/" other than "manifest.json", or an entry that replaces an
+// earlier one. It is also rejected for a path through a link or a non-directory, a hard link to
+// anything but an earlier regular file of the archive, a device, FIFO or socket, and for input
+// that is not gzip-compressed tar or is cut short.
 // Modes are masked to 0777, every entry is owned by uid:gid, and the home itself gets mode 0700.
 // Symbolic links are kept with their targets as stored: nothing here follows them.
 //
@@ -36,7 +37,7 @@ nlohmann::json importHome(int inFd, const std::filesystem::path& usersBase, cons
                           uid_t uid, gid_t gid, const ProgressCallback& progress = {});
 
 // The prefix of the staging directories in the users base. A directory with this prefix left by
-// a crash holds no tenant's data any more and can be removed with removeTree.
+// a crash contains no tenant's data any more and can be removed with removeTree.
 inline constexpr const char* stagingPrefix = ".pactown-staging-";
 
 } // namespace pactown

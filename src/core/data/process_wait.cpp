@@ -28,6 +28,9 @@ using Clock = std::chrono::steady_clock;
 
 // A process is not woken when another one forks, so the scan repeats at least this often.
 constexpr std::chrono::milliseconds rescanInterval{100};
+// Killed processes are waited for at least this long, even after a timeout of zero: SIGKILL
+// takes effect at the process's next return to user space, not at once.
+constexpr std::chrono::milliseconds minimumKillWait{1000};
 
 // Whether /proc/<pid>/status shows a live process with uid among its real, effective, saved
 // or filesystem UIDs. A zombie with one thread has exited; a zombie leader whose other
@@ -102,7 +105,7 @@ bool waitUntilGone(uid_t uid, Clock::time_point deadline, bool kill)
         std::vector<pid_t> pids = processesOf(uid);
         if (pids.empty())
             return true;
-        if (Clock::now() >= deadline)
+        if (!kill && Clock::now() >= deadline)
             return false;
 
         std::vector<UniqueFd> pidfds;
@@ -114,6 +117,8 @@ bool waitUntilGone(uid_t uid, Clock::time_point deadline, bool kill)
                 spdlog::debug("cannot kill process {} of uid {}: {}", pid, uid, std::strerror(errno));
             pidfds.push_back(std::move(fd));
         }
+        if (kill && Clock::now() >= deadline)
+            return false;
         waitForAnExit(pidfds, deadline);
     }
 }
@@ -127,7 +132,7 @@ bool waitUntilNoProcessesOf(uid_t uid, std::chrono::milliseconds timeout, bool k
     if (!killRemaining)
         return false;
     spdlog::debug("processes of uid {} are left after {} ms, killing them", uid, timeout.count());
-    return waitUntilGone(uid, Clock::now() + timeout, true);
+    return waitUntilGone(uid, Clock::now() + std::max(timeout, minimumKillWait), true);
 }
 
 } // namespace pactown

@@ -19,11 +19,11 @@ namespace {
 // Collects failures so that one stuck entry does not keep the others.
 class FailureList {
 public:
-    void add(const std::string& what, const std::string& reason)
+    void add(const std::string& entry, const std::string& reason)
     {
-        spdlog::debug("tenant cleanup: cannot remove {}: {}", what, reason);
+        spdlog::debug("tenant cleanup: cannot remove {}: {}", entry, reason);
         if (count_++ == 0)
-            first_ = what + ": " + reason;
+            first_ = entry + ": " + reason;
     }
 
     void throwIfAny(const std::string& operation) const

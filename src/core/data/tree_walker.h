@@ -30,8 +30,8 @@ public:
 // Walks the tree below rootFd depth first. Symbolic links are never followed: entries are
 // examined with fstatat(AT_SYMLINK_NOFOLLOW) and directories opened with O_NOFOLLOW relative to
 // their parent's descriptor, then checked to be the inode that was examined. At most a fixed
-// number of descriptors stay open whatever the depth; an ancestor whose descriptor was closed
-// is reopened through ".." and must be the same inode as before.
+// number of descriptors stay open whatever the depth. An ancestor whose descriptor was closed
+// is reopened through "..", which must be the same inode as before.
 // Throws SystemError when the root cannot be read or an ancestor was moved during the walk.
 void walkTree(int rootFd, TreeVisitor& visitor);
 

@@ -11,6 +11,7 @@
 
 #include <pactown/errors.h>
 
+#include "data/progress_reporter.h"
 #include "data/unique_fd.h"
 #include "data_test_support.h"
 
@@ -266,6 +267,29 @@ TEST_F(HomeArchiveLinkTest, ImportThroughExistingLinksWritesNothingOutside)
     EXPECT_EQ(test::listTree(otherHome), otherBefore);
     EXPECT_TRUE(std::filesystem::is_directory(std::filesystem::symlink_status(source / "conf")));
     EXPECT_TRUE(std::filesystem::is_regular_file(std::filesystem::symlink_status(source / "conf" / "x")));
+}
+
+// The walk holds the directory open, so the export goes on reading the moved directory and
+// never the link that replaced it.
+TEST_F(HomeArchiveLinkTest, ExportIgnoresDirectorySwappedForLink)
+{
+    std::filesystem::create_directories(source / "d" / "sub");
+    test::writeFile(source / "d" / "big", std::string(2 * ProgressReporter::step, 'b'));
+    test::writeFile(source / "d" / "sub" / "file", "tenant");
+    test::writeFile(standInEtc / "sub", canary);
+    bool swapped = false;
+
+    UniqueFd archive = exportToMemory(source, nlohmann::json::object(), [&](uint64_t, uint64_t) {
+        if (swapped)
+            return;
+        std::filesystem::rename(source / "d", source / "d.old");
+        std::filesystem::create_directory_symlink(standInEtc, source / "d");
+        swapped = true;
+    });
+
+    ASSERT_TRUE(swapped);
+    EXPECT_THAT(test::archiveNames(archive.get()), Contains("home/d/sub/file"));
+    EXPECT_THAT(test::decompressedArchive(archive.get()), Not(HasSubstr(canary)));
 }
 
 TEST_F(HomeArchiveLinkTest, ExportFailsForMissingHome)

@@ -21,7 +21,7 @@ using test::ArchiveEntrySpec;
 using test::TempTree;
 using ::testing::HasSubstr;
 
-// Imports archives built to escape the home into a tenant whose home already holds files. The
+// Imports archives built to escape the home into a tenant whose home already contains files. The
 // tree is <tree>/users/pactown_victim, with stand-ins for /etc and another tenant beside it.
 class HostileArchiveTest : public ::testing::Test {
 protected:
@@ -156,7 +156,7 @@ TEST_F(HostileArchiveTest, RejectsManifestThatIsNotJson)
     expectRejected({{.name = "manifest.json", .content = "{not json"}, homeRoot()}, "not a JSON object");
 }
 
-TEST_F(HostileArchiveTest, MasksSetuidRootFileAndGivesItToTenant)
+TEST_F(HostileArchiveTest, MasksSetuidRootFile)
 {
     UniqueFd fd(test::memoryFile(test::buildArchive(
         {homeRoot(), {.name = "home/sh", .content = "#!/bin/sh\n", .mode = 04755, .uid = 0, .gid = 0}})));

@@ -106,11 +106,11 @@ TEST_F(IpcObjectsTest, RemovesObjectsOwnedOrCreatedByTenant)
     });
     ASSERT_EQ(status, 0) << "the tenant process could not create its IPC objects";
     // Created by root and given to the tenant: its owner is the tenant.
-    int given = ::shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    int handedOver = ::shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
     struct shmid_ds ds {};
-    ASSERT_EQ(::shmctl(given, IPC_STAT, &ds), 0);
+    ASSERT_EQ(::shmctl(handedOver, IPC_STAT, &ds), 0);
     ds.shm_perm.uid = uid;
-    ASSERT_EQ(::shmctl(given, IPC_SET, &ds), 0);
+    ASSERT_EQ(::shmctl(handedOver, IPC_SET, &ds), 0);
     int rootOwned = ::shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
     int rootSemaphore = ::semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
     ASSERT_TRUE(anyIpcRowMentions(uid));
@@ -195,6 +195,18 @@ TEST_F(ProcessWaitTest, KillsProcessThatIgnoresTermAndHup)
     ::kill(process.pid(), SIGHUP);
 
     EXPECT_TRUE(waitUntilNoProcessesOf(uid, std::chrono::milliseconds(50), true));
+
+    int status = process.reap();
+    ASSERT_TRUE(WIFSIGNALED(status));
+    EXPECT_EQ(WTERMSIG(status), SIGKILL);
+}
+
+TEST_F(ProcessWaitTest, KillsAtOnceWithZeroTimeout)
+{
+    StubbornProcess process(uid);
+    ASSERT_TRUE(process.started());
+
+    EXPECT_TRUE(waitUntilNoProcessesOf(uid, std::chrono::milliseconds(0), true));
 
     int status = process.reap();
     ASSERT_TRUE(WIFSIGNALED(status));
