@@ -10,6 +10,7 @@
 #include "manager/run_builder.h"
 #include "manager/tenant_store.h"
 #include "units/systemd_units.h"
+#include "units/unit_names.h"
 
 #include <pactown/errors.h>
 

@@ -5,6 +5,7 @@
 #include <pactown/run.h>
 
 #include "units/systemd_units.h"
+#include "units/unit_names.h"
 
 namespace pactown {
 

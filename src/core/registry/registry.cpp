@@ -23,7 +23,7 @@ constexpr std::string_view schemaVersion1 = R"sql(
 CREATE TABLE tenants (
     saas_user_id TEXT PRIMARY KEY NOT NULL,
     linux_name TEXT UNIQUE NOT NULL,
-    uid INTEGER UNIQUE NOT NULL,
+    uid INTEGER NOT NULL,
     gid INTEGER NOT NULL,
     home TEXT NOT NULL,
     created_at REAL NOT NULL,
@@ -31,6 +31,15 @@ CREATE TABLE tenants (
     mode TEXT NOT NULL CHECK (mode IN ('system', 'virtual'))
 );
 CREATE INDEX tenants_by_state_and_creation ON tenants (state, created_at);
+-- Virtual tenants all have the caller's UID; only real accounts need UIDs of their own.
+CREATE UNIQUE INDEX tenants_by_system_uid ON tenants (uid) WHERE mode = 'system';
+CREATE INDEX tenants_by_uid ON tenants (uid);
+-- Saas user ids of deleted tenants, so that deleting twice succeeds.
+CREATE TABLE deleted_tenants (
+    saas_user_id TEXT PRIMARY KEY NOT NULL,
+    linux_name TEXT NOT NULL,
+    deleted_at REAL NOT NULL
+);
 CREATE TABLE quarantined_uids (
     uid INTEGER PRIMARY KEY,
     linux_name TEXT,
@@ -257,11 +266,12 @@ void Registry::insert(const TenantRecord& record)
         if (findByLinuxName(record.linuxName))
             throw RegistryConflictError(RegistryConflict::LinuxName,
                                         "Linux name '" + record.linuxName + "' already belongs to a tenant");
-        if (auto owner = findByUid(record.uid))
+        auto owner = findByUid(record.uid);
+        if (owner && record.mode == AccountMode::System && owner->mode == AccountMode::System)
             throw RegistryConflictError(RegistryConflict::Uid, "UID " + std::to_string(record.uid) +
                                                                    " already belongs to tenant '" +
                                                                    owner->linuxName + "'");
-        if (isUidReserved(record.uid))
+        if (record.mode == AccountMode::System && isUidReserved(record.uid))
             throw RegistryConflictError(RegistryConflict::Uid,
                                         "UID " + std::to_string(record.uid) + " is in quarantine");
 
@@ -273,6 +283,10 @@ void Registry::insert(const TenantRecord& record)
         query.bind(5, record.home).bind(6, record.createdAt);
         query.bind(7, toString(record.state)).bind(8, toString(record.mode));
         query.run();
+
+        auto revive = database_->query("DELETE FROM deleted_tenants WHERE saas_user_id = ?1");
+        revive.bind(1, record.saasUserId);
+        revive.run();
     });
 }
 
@@ -297,17 +311,40 @@ void Registry::removeAndQuarantine(std::string_view saasUserId)
         remove.bind(1, saasUserId);
         remove.run();
 
-        auto quarantine = database_->query(
-            "INSERT OR REPLACE INTO quarantined_uids (uid, linux_name, deleted_at) VALUES (?1, ?2, ?3)");
-        quarantine.bind(1, static_cast<int64_t>(tenant->uid)).bind(2, tenant->linuxName).bind(3, currentTime());
-        quarantine.run();
+        if (tenant->mode == AccountMode::System) {
+            auto quarantine = database_->query(
+                "INSERT OR REPLACE INTO quarantined_uids (uid, linux_name, deleted_at) VALUES (?1, ?2, ?3)");
+            quarantine.bind(1, static_cast<int64_t>(tenant->uid)).bind(2, tenant->linuxName).bind(3, currentTime());
+            quarantine.run();
+        }
+
+        auto remember = database_->query(
+            "INSERT OR REPLACE INTO deleted_tenants (saas_user_id, linux_name, deleted_at) VALUES (?1, ?2, ?3)");
+        remember.bind(1, saasUserId).bind(2, tenant->linuxName).bind(3, currentTime());
+        remember.run();
     });
+}
+
+void Registry::removeReservation(std::string_view saasUserId)
+{
+    std::lock_guard lock(mutex_);
+    auto query = database_->query("DELETE FROM tenants WHERE saas_user_id = ?1 AND state = 'creating'");
+    query.bind(1, saasUserId);
+    query.run();
+}
+
+bool Registry::wasDeleted(std::string_view saasUserId)
+{
+    std::lock_guard lock(mutex_);
+    auto query = database_->query("SELECT EXISTS (SELECT 1 FROM deleted_tenants WHERE saas_user_id = ?1)");
+    query.bind(1, saasUserId);
+    return query.step() && query.integerColumn(0) != 0;
 }
 
 bool Registry::isUidReserved(uid_t uid)
 {
     std::lock_guard lock(mutex_);
-    auto query = database_->query("SELECT EXISTS (SELECT 1 FROM tenants WHERE uid = ?1) "
+    auto query = database_->query("SELECT EXISTS (SELECT 1 FROM tenants WHERE uid = ?1 AND mode = 'system') "
                                   "OR EXISTS (SELECT 1 FROM quarantined_uids WHERE uid = ?1)");
     query.bind(1, static_cast<int64_t>(uid));
     return query.step() && query.integerColumn(0) != 0;
@@ -316,7 +353,7 @@ bool Registry::isUidReserved(uid_t uid)
 std::unordered_set<uid_t> Registry::reservedUids()
 {
     std::lock_guard lock(mutex_);
-    auto query = database_->query("SELECT uid FROM tenants UNION SELECT uid FROM quarantined_uids");
+    auto query = database_->query("SELECT uid FROM tenants WHERE mode = 'system' UNION SELECT uid FROM quarantined_uids");
     std::unordered_set<uid_t> uids;
     while (query.step())
         uids.insert(static_cast<uid_t>(query.integerColumn(0)));

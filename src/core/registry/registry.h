@@ -127,11 +127,17 @@ public:
     void insert(const TenantRecord& record);
     // Throws NoSuchUserError when no tenant has that saas user id.
     void setState(std::string_view saasUserId, TenantState state);
-    // Deletes the tenant and puts its UID into quarantine, in one transaction. Throws
+    // Deletes the tenant, remembers its saas user id as deleted and, for a system account, puts
+    // its UID into quarantine, in one transaction. Throws
     // NoSuchUserError when no tenant has that saas user id.
     void removeAndQuarantine(std::string_view saasUserId);
+    // Deletes the row of a creation that was rolled back; only a row in state Creating goes,
+    // and its UID is not quarantined because no file can have it yet.
+    void removeReservation(std::string_view saasUserId);
+    // Whether the saas user id belonged to a tenant that was deleted and not created again.
+    bool wasDeleted(std::string_view saasUserId);
 
-    // True when the UID belongs to a tenant in any state or is in quarantine.
+    // True when the UID belongs to a system tenant in any state or is in quarantine.
     bool isUidReserved(uid_t uid);
     std::unordered_set<uid_t> reservedUids();
     // True when a tenant in any state has this Linux name. Names of deleted tenants are free,

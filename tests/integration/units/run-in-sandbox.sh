@@ -6,12 +6,12 @@ set -euo pipefail
 
 source_root=$(cd "$(dirname "$0")/../../.." && pwd)
 build_dir=$(cd "${1:?usage: run-in-sandbox.sh BUILD_DIR [STATE_DIR] [GTEST_ARGS...]}" && pwd)
-state_dir=${2:-$source_root/../sbx/units-1}
+state_dir=${2:-$build_dir/sandbox/units-$$}
 shift $(($# < 2 ? $# : 2))
 harness=$source_root/tests/harness/sandbox-systemd
 test_user=pactown_itest
 
-"$harness" start "$state_dir" "$source_root/units/pactown.slice" >/dev/null
+SANDBOX_KEEP_PATHS=$source_root:$build_dir "$harness" start "$state_dir" "$source_root/units/pactown.slice" >/dev/null
 trap '"$harness" stop "$state_dir"' EXIT
 
 "$harness" enter "$state_dir" useradd --system --no-create-home --shell /usr/sbin/nologin "$test_user"

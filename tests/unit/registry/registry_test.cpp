@@ -333,6 +333,53 @@ TEST_F(RegistryTest, ReleasedQuarantineFreesUid)
     EXPECT_NO_THROW(registry.insert(makeRecord("b", "pactown_b", 70000)));
 }
 
+TEST_F(RegistryTest, VirtualTenantsShareCallerUid)
+{
+    Registry registry(stateDirectory_);
+    TenantRecord first = makeRecord("a", "pactown_a", 1000);
+    first.mode = AccountMode::Virtual;
+    TenantRecord second = makeRecord("b", "pactown_b", 1000);
+    second.mode = AccountMode::Virtual;
+
+    registry.insert(first);
+    registry.insert(second);
+    registry.removeAndQuarantine("a");
+
+    EXPECT_EQ(registry.list(), (std::vector<TenantRecord>{second}));
+    EXPECT_TRUE(registry.quarantinedUids().empty());
+}
+
+TEST_F(RegistryTest, RemoveReservationKeepsActiveRows)
+{
+    Registry registry(stateDirectory_);
+    TenantRecord reserved = makeRecord("reserved", "pactown_r", 70000);
+    reserved.state = TenantState::Creating;
+    registry.insert(reserved);
+    registry.insert(makeRecord("active", "pactown_a", 70001));
+
+    registry.removeReservation("reserved");
+    registry.removeReservation("active");
+
+    EXPECT_EQ(registry.findBySaasId("reserved"), std::nullopt);
+    EXPECT_FALSE(registry.isUidReserved(70000));
+    EXPECT_FALSE(registry.wasDeleted("reserved"));
+    EXPECT_TRUE(registry.findBySaasId("active").has_value());
+}
+
+TEST_F(RegistryTest, WasDeletedUntilCreatedAgain)
+{
+    Registry registry(stateDirectory_);
+    registry.insert(makeRecord("auth0|1", "pactown_a", 70000));
+    EXPECT_FALSE(registry.wasDeleted("auth0|1"));
+
+    registry.removeAndQuarantine("auth0|1");
+    EXPECT_TRUE(registry.wasDeleted("auth0|1"));
+    EXPECT_FALSE(registry.wasDeleted("auth0|2"));
+
+    registry.insert(makeRecord("auth0|1", "pactown_a", 70001));
+    EXPECT_FALSE(registry.wasDeleted("auth0|1"));
+}
+
 TEST_F(RegistryTest, UnknownTenantThrowsNoSuchUser)
 {
     Registry registry(stateDirectory_);
