@@ -6,6 +6,7 @@
 #include <pactown/errors.h>
 
 #include <algorithm>
+#include <sys/stat.h>
 
 namespace pactown {
 namespace {
@@ -27,6 +28,31 @@ void validateEnvironment(const std::map<std::string, std::string>& environment)
         if (value.find('\0') != std::string::npos)
             throw InvalidArgumentError("environment variable " + quoteForMessage(name) + " has a NUL byte in its value");
     }
+}
+
+// systemd needs an absolute program path, so a bare name is looked up in the run's PATH here,
+// on the same filesystem the run will see.
+std::string resolveProgram(const std::string& program, const std::string& searchPath)
+{
+    if (program.find('/') != std::string::npos) {
+        if (program.front() != '/')
+            throw InvalidArgumentError("command " + quoteForMessage(program) +
+                                       " is a relative path: give an absolute path or a name to look up in PATH");
+        return program;
+    }
+    size_t begin = 0;
+    while (begin <= searchPath.size()) {
+        size_t end = searchPath.find(':', begin);
+        if (end == std::string::npos)
+            end = searchPath.size();
+        std::filesystem::path candidate = std::filesystem::path(searchPath.substr(begin, end - begin)) / program;
+        struct stat status {};
+        if (candidate.is_absolute() && ::stat(candidate.c_str(), &status) == 0 && S_ISREG(status.st_mode) &&
+            (status.st_mode & 0111))
+            return candidate.string();
+        begin = end + 1;
+    }
+    throw InvalidArgumentError("command " + quoteForMessage(program) + " not found in PATH '" + searchPath + "'");
 }
 
 std::vector<std::string> buildArgv(const RunRequest& request)
@@ -118,6 +144,7 @@ TransientService buildTransientService(const Config& config, const IsolatedUser&
     service.environment["HOME"] = user.homeDir.string();
     service.environment["USER"] = user.linuxUsername;
     service.environment["LOGNAME"] = user.linuxUsername;
+    service.argv.front() = resolveProgram(service.argv.front(), service.environment.at("PATH"));
 
     if (user.mode == AccountMode::System) {
         service.uid = user.linuxUid;
@@ -127,6 +154,8 @@ TransientService buildTransientService(const Config& config, const IsolatedUser&
     service.slice = tenantSliceName(user.linuxUsername);
     service.description = "pactown run of " + user.linuxUsername +
                           (request.serviceId.empty() ? std::string() : " (service " + request.serviceId + ")");
+    service.saasUserId = user.saasUserId;
+    service.serviceId = request.serviceId;
     service.stdinFd = request.stdinFd;
     service.stdoutFd = request.stdoutFd;
     service.stderrFd = request.stderrFd;
