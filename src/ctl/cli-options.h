@@ -17,7 +17,7 @@ public:
 
 // The options of `pactownctl run`, with values already parsed.
 struct RunCommandOptions {
-    std::string serviceId;
+    std::optional<std::string> serviceId; // sent even when empty, for pactownd to reject
     std::string cwd;
     std::map<std::string, std::string> environment;
     std::optional<uint32_t> cpuQuotaPercent;

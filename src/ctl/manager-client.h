@@ -48,7 +48,7 @@ inline constexpr const char* kServiceName = "com.pactown.Isolation1";
 inline constexpr const char* kManagerObjectPath = "/com/pactown/Isolation1";
 
 // Opens the system bus, or the session bus when `sessionBus`, with method calls that wait
-// as long as `longCalls` says: without limit for calls that last as long as a run or a
+// as long as `longCalls` requests: without limit for calls that last as long as a run or a
 // transfer, the sd-bus default otherwise.
 std::unique_ptr<sdbus::IConnection> openBus(bool sessionBus, bool longCalls);
 

@@ -17,8 +17,8 @@ std::map<std::string, sdbus::Variant> encodeRunOptions(const RunCommandOptions& 
         options["command"] = sdbus::Variant(run.command.front());
     else
         options["argv"] = sdbus::Variant(run.command);
-    if (!run.serviceId.empty())
-        options["service"] = sdbus::Variant(run.serviceId);
+    if (run.serviceId)
+        options["service"] = sdbus::Variant(*run.serviceId);
     if (!run.cwd.empty())
         options["cwd"] = sdbus::Variant(run.cwd);
     if (!run.environment.empty())

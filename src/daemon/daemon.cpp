@@ -73,7 +73,7 @@ int serveBus(Config config, BusKind bus)
     connection->enterEventLoop();
     sd_notify(0, "STOPPING=1");
 
-    // Queued calls finish and answer while the adaptor and the connection still exist.
+    // Queued calls finish and send their replies while the adaptor and the connection exist.
     watcher.request_stop();
     pool.reset();
     adaptor.reset();

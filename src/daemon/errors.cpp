@@ -16,7 +16,7 @@ sdbus::Error toDbusError(std::exception_ptr error, const std::string& method)
     try {
         std::rethrow_exception(error);
     } catch (const SystemError& e) {
-        // A host failure is handled here, by answering the caller, so it is logged here.
+        // A host failure is handled here, by the error reply, so it is logged here.
         spdlog::error("{} failed: {}", method, e.what());
         return makeDbusError(e.name(), e.what());
     } catch (const Error& e) {

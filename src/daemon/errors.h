@@ -12,7 +12,7 @@ inline constexpr const char* kErrorPrefix = "com.pactown.Isolation1.Error.";
 
 // Returns the D-Bus error for the exception in flight or stored in `error`:
 //  - pactown::Error becomes com.pactown.Isolation1.Error.<name()> with its message, and a
-//    SystemError is logged at error level because nobody else sees it;
+//    SystemError is also logged at error level, because only the caller would learn of it;
 //  - sdbus::Error passes unchanged;
 //  - any other std::exception becomes com.pactown.Isolation1.Error.Failed and is logged once
 //    at error level, because it means a fault of the daemon or the library;

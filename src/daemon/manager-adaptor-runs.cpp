@@ -11,7 +11,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// More concurrent WaitRun calls than this are answered with Busy, because each holds a thread.
+// More concurrent WaitRun calls than this are rejected with Busy, because each holds a thread.
 constexpr std::size_t kMaxWaiters = 256;
 // Runs remembered for WaitRun; beyond this, finished runs are forgotten.
 constexpr std::size_t kMaxRememberedRuns = 4096;
@@ -62,7 +62,7 @@ void ManagerAdaptor::startWaiter(std::shared_ptr<sdbus::Result<std::string, std:
             else
                 result->returnError(makeDbusError("Failed", "pactownd is stopping; the run goes on"));
         } catch (...) {
-            // The caller is gone; nobody is left to answer.
+            // The caller has left the bus, so there is nobody to reply to.
         }
         done->store(true);
     });

@@ -141,7 +141,7 @@ void ManagerAdaptor::GetSandboxPath(sdbus::Result<std::string>&& result, std::st
 void ManagerAdaptor::RunAsUser(sdbus::Result<std::string, std::string, uint32_t>&& result,
                                std::string saasUserId, Options options)
 {
-    // Decoding on the bus thread answers bad options before any work is queued.
+    // Decoding on the bus thread rejects bad options before any work is queued.
     std::shared_ptr<DecodedRunOptions> decoded;
     try {
         decoded = std::make_shared<DecodedRunOptions>(decodeRunOptions(options));

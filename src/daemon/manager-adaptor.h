@@ -25,7 +25,7 @@ namespace pactown {
 inline constexpr const char* kManagerPath = "/com/pactown/Isolation1";
 
 // The com.pactown.Isolation1.Manager object: decodes each call, checks the caller, runs the
-// library call on the worker pool, encodes the answer and emits the signals.
+// library call on the worker pool, encodes the reply and emits the signals.
 class ManagerAdaptor final : public sdbus::AdaptorInterfaces<com::pactown::Isolation1::Manager_adaptor> {
 public:
     ManagerAdaptor(sdbus::IConnection& connection, UserIsolationManager& manager, WorkerPool& pool);
@@ -57,7 +57,7 @@ private:
     void DeleteUser(sdbus::Result<>&& result, std::string saasUserId, bool deleteHome) override;
     std::vector<sdbus::Struct<std::string, std::string, std::string>> Doctor(const bool& repair) override;
 
-    // Checks the caller on the bus thread, then runs `job` on the pool and answers with the
+    // Checks the caller on the bus thread, then runs `job` on the pool and replies with the
     // tuple it returns, or with the D-Bus error of what it throws.
     template <typename... Results, typename Job>
     void dispatch(const char* method, sdbus::Result<Results...>&& result, Job job);

@@ -79,6 +79,10 @@ DecodedRunOptions decodeRunOptions(const std::map<std::string, sdbus::Variant>& 
                                        spec->second.signature + "'");
         spec->second.decode(value, decoded);
     }
+    // RunRequest takes an empty service id for the home directory, so an explicit empty one
+    // would silently mean something else.
+    if (options.contains("service") && decoded.request.serviceId.empty())
+        throw InvalidArgumentError("run option 'service' is empty; leave it out to start in the home directory");
     return decoded;
 }
 

@@ -20,9 +20,8 @@ struct DecodedRunOptions {
 };
 
 // Decodes the options of RunAsUser as the introspection XML documents them. Checks only keys,
-// types and that exactly one of "command" and "argv" is present; the library checks values.
-// Throws InvalidArgumentError naming the key for an unknown key, a wrong type or a missing
-// or doubled command.
+// types, that exactly one of "command" and "argv" is present and that "service" is not empty;
+// the library checks the values. Throws InvalidArgumentError naming the key.
 DecodedRunOptions decodeRunOptions(const std::map<std::string, sdbus::Variant>& options);
 
 } // namespace pactown

@@ -19,7 +19,7 @@ public:
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 
-    // Queues `job`. A job must not throw: the adaptor catches everything and answers the caller.
+    // Queues `job`. A job must not throw: the adaptor catches every exception and sends it as the error reply.
     void submit(std::function<void()> job);
 
 private:
