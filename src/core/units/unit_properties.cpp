@@ -117,6 +117,8 @@ void addStandardStreams(UnitProperties& properties, const TransientService& serv
 
 } // namespace
 
+constexpr uint64_t runStopTimeoutMicroseconds = 5'000'000;
+
 UnitProperties makeTransientProperties(const TransientService& service,
                                        const std::vector<std::string>& managerEnvironment)
 {
@@ -129,6 +131,9 @@ UnitProperties makeTransientProperties(const TransientService& service,
     add(properties, "ExecStart", std::vector<ExecCommand>{ExecCommand(service.argv[0], escapeVariableReferences(service.argv), false)});
     add(properties, "KillMode", std::string("control-group"));
     add(properties, "CollectMode", std::string("inactive-or-failed"));
+    // A tenant's process that ignores SIGTERM must not hold a stop or a delete for systemd's
+    // default of 90 seconds; after this it gets SIGKILL.
+    add(properties, "TimeoutStopUSec", uint64_t{runStopTimeoutMicroseconds});
     add(properties, "AddRef", true);
     if (!service.workingDirectory.empty())
         add(properties, "WorkingDirectory", service.workingDirectory.string());
