@@ -8,6 +8,7 @@
 #include "home/home_directory.h"
 #include "identity/saas_id.h"
 #include "manager/run_builder.h"
+#include "manager/tenant_credentials.h"
 #include "manager/tenant_store.h"
 #include "units/systemd_units.h"
 #include "units/unit_names.h"
@@ -18,13 +19,15 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 namespace pactown {
 namespace {
 
-// How long delete waits for the tenant's processes to exit after its runs were stopped,
-// before it kills those left (processes that escaped the units, e.g. through a session).
-constexpr std::chrono::seconds processExitTimeout{10};
+// How long delete waits for the tenant's processes to exit after its runs were stopped, before
+// it kills those left. Runs are already gone by then; what remains lives outside any run (a
+// login session, a process started with su) and will not exit by itself.
+constexpr std::chrono::seconds processExitTimeout{2};
 
 // Thaws the units it froze when it goes out of scope, also when the export failed.
 class FrozenRuns {
@@ -206,8 +209,14 @@ UserStats UserIsolationManager::getUserStats(const std::string& saasUserId)
 {
     UserStats stats;
     stats.user = state_->requireUser(saasUserId);
-    stats.disk = measureDiskUsage(stats.user.homeDir);
-    stats.sandboxCount = countSandboxes(stats.user.homeDir);
+    auto measure = [&stats] {
+        stats.disk = measureDiskUsage(stats.user.homeDir);
+        stats.sandboxCount = countSandboxes(stats.user.homeDir);
+    };
+    if (stats.user.mode == AccountMode::System && ::geteuid() == 0)
+        runWithTenantCredentials(stats.user.linuxUid, stats.user.linuxGid, measure);
+    else
+        measure();
     try {
         stats.runs = state_->units().usageOfSlice(tenantSliceName(stats.user.linuxUsername));
     } catch (const SystemError& error) {
