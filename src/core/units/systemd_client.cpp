@@ -137,6 +137,11 @@ void SystemdClient::callUnitMethod(const std::string& method, const std::string&
     manager_->callMethod(method).onInterface(managerInterface).withArguments(unitName);
 }
 
+void SystemdClient::killUnit(const std::string& unitName, int signalNumber)
+{
+    manager_->callMethod("KillUnit").onInterface(managerInterface).withArguments(unitName, std::string("all"), int32_t{signalNumber});
+}
+
 std::vector<std::string> SystemdClient::listUnitsByPatterns(const std::vector<std::string>& states,
                                                             const std::vector<std::string>& patterns)
 {

@@ -48,6 +48,8 @@ public:
     std::string stopUnit(const std::string& unitName);
 
     void callUnitMethod(const std::string& method, const std::string& unitName);
+    // Sends signalNumber to every process of the unit (KillUnit with "all").
+    void killUnit(const std::string& unitName, int signalNumber);
     std::vector<std::string> listUnitsByPatterns(const std::vector<std::string>& states,
                                                  const std::vector<std::string>& patterns);
     std::vector<std::string> managerEnvironment();

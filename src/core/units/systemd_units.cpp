@@ -2,6 +2,7 @@
 
 #include <pactown/errors.h>
 
+#include <csignal>
 #include <limits>
 
 #include <spdlog/spdlog.h>
@@ -193,7 +194,13 @@ void SystemdUnits::Impl::callFreezerMethod(const char* method, const std::string
 {
     checkRunUnitName(unitName);
     try {
-        client_->callUnitMethod(method, unitName);
+        // systemd 252 freezes units through the cgroup v2 freezer only. Elsewhere every process
+        // of the unit gets SIGSTOP, and SIGCONT to thaw; systemd's KillUnit repeats its pass
+        // over the cgroup until it finds no new process, so a fork during the pass is caught.
+        if (detectCgroupLayout(cgroupMountRoot_) != CgroupLayout::Unified)
+            client_->killUnit(unitName, std::string_view(method) == "FreezeUnit" ? SIGSTOP : SIGCONT);
+        else
+            client_->callUnitMethod(method, unitName);
     } catch (const sdbus::Error& error) {
         if (error.getName() == noSuchUnitError)
             throw NoSuchRunError("run unit '" + unitName + "' is not loaded: " + error.getMessage());

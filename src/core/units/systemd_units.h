@@ -87,9 +87,10 @@ public:
     // Sums the memory, CPU time and tasks of the active runs in the slice.
     RunUsage usageOfSlice(const std::string& slice);
 
-    // Freezes or thaws every process of the run (FreezeUnit, ThawUnit). Throws NoSuchRunError as
-    // stop() does, and SystemError when systemd cannot do it: systemd 252 freezes units only on
-    // the unified cgroup hierarchy.
+    // Freezes or thaws every process of the run: FreezeUnit and ThawUnit on a unified cgroup
+    // hierarchy, SIGSTOP and SIGCONT to all its processes elsewhere, because systemd 252 freezes
+    // units only on the unified hierarchy. Throws NoSuchRunError as stop() does, and SystemError
+    // when systemd fails.
     void freeze(const std::string& unitName);
     void thaw(const std::string& unitName);
 

@@ -170,6 +170,29 @@ TEST_F(PactownctlData, LinksOutOfHomeAreNotFollowed)
     EXPECT_EQ(fingerprint(other.at("home_dir")), otherHome);
 }
 
+TEST_F(PactownctlData, ExportWithActiveRuns)
+{
+    createTenant("busy-export");
+    auto started = pactownctl({"run", "busy-export", "--json", "--", "while :; do date > sandboxes/clock; sleep 0.1; done"});
+    ASSERT_EQ(started.status, 0) << started.err;
+    std::string unit = json::parse(started.out).at("unit_name");
+    std::string archive = scratch_ + "/busy.tar.gz";
+
+    auto refused = pactownctl({"export", "busy-export", archive});
+    EXPECT_EQ(refused.status, 1);
+    EXPECT_NE(refused.err.find("com.pactown.Isolation1.Error.Busy"), std::string::npos) << refused.err;
+
+    auto frozen = pactownctl({"export", "busy-export", archive, "--freeze"});
+    EXPECT_EQ(frozen.status, 0) << frozen.err;
+    EXPECT_NE(runCommand({"tar", "-tzf", archive}).out.find("sandboxes/clock"), std::string::npos);
+    // The run goes on after the export: it is thawed, not stopped.
+    EXPECT_EQ(runCommand({"systemctl", "is-active", unit}).out, "active\n");
+    std::string pid = runCommand({"systemctl", "show", "--value", "-p", "MainPID", unit}).out;
+    pid.pop_back();
+    EXPECT_EQ(runShell("grep -q '^State:.*[RS]' /proc/" + pid + "/status").status, 0) << "the run stayed frozen";
+    EXPECT_EQ(pactownctl({"stop", unit}).status, 0);
+}
+
 TEST_F(PactownctlData, DeleteEndsStubbornTenant)
 {
     json user = createTenant("stubborn");

@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <fcntl.h>
 #include <fstream>
+#include <functional>
+#include <thread>
 #include <grp.h>
 #include <mutex>
 #include <poll.h>
@@ -542,16 +544,39 @@ TEST_F(SystemdUnitsSandbox, StopRejectsOtherUnits)
     EXPECT_THROW(units_->stop(makeRunUnitName(account_.name)), NoSuchRunError);
 }
 
-TEST_F(SystemdUnitsSandbox, FreezeNeedsUnifiedHierarchy)
+// Polls condition until it holds or 10 seconds pass.
+bool waitUntil(const std::function<bool()>& condition)
+{
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
+
+// The state letter of /proc/PID/stat: 'T' for stopped, 't' traced, 'S' sleeping.
+char processState(pid_t pid)
+{
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    auto closing = content.rfind(')');
+    return closing == std::string::npos || closing + 2 >= content.size() ? '?' : content[closing + 2];
+}
+
+TEST_F(SystemdUnitsSandbox, FreezeStopsAndThawResumes)
 {
     auto run = units_->start(service({"/bin/sleep", "1000"}));
+    pid_t pid = run->info().mainPid;
 
-    if (detectCgroupLayout("/sys/fs/cgroup") == CgroupLayout::Unified) {
-        EXPECT_NO_THROW(units_->freeze(run->info().unitName));
-        EXPECT_NO_THROW(units_->thaw(run->info().unitName));
-    } else {
-        EXPECT_THROW(units_->freeze(run->info().unitName), SystemError);
+    units_->freeze(run->info().unitName);
+    if (detectCgroupLayout("/sys/fs/cgroup") != CgroupLayout::Unified) {
+        // On v1 a frozen run's processes are stopped by SIGSTOP; the v2 freezer shows no state letter.
+        EXPECT_TRUE(waitUntil([&] { return processState(pid) == 'T'; })) << "state " << processState(pid);
     }
+    units_->thaw(run->info().unitName);
+    EXPECT_TRUE(waitUntil([&] { return processState(pid) == 'S'; })) << "state " << processState(pid);
     run->stop();
 }
 
