@@ -2,8 +2,11 @@
 
 #include <pactown/errors.h>
 
+#include <pwd.h>
+#include <set>
 #include <systemd/sd-bus.h>
 #include <unistd.h>
+#include <vector>
 
 namespace pactown {
 
@@ -31,10 +34,26 @@ std::optional<uid_t> senderUid(sd_bus_message* message)
     return uid;
 }
 
+// The account of pactown-gateway and the methods its REST routes need; the bus policy file
+// admits the same user to the same methods.
+constexpr const char* gatewayUser = "pactown-gateway";
+const std::set<std::string> gatewayMethods{"ListUsers", "GetOrCreateUser", "GetUser", "GetUserStats", "DeleteUser"};
+
+std::optional<uid_t> lookUpGatewayUid()
+{
+    struct passwd entry {};
+    struct passwd* found = nullptr;
+    std::vector<char> buffer(16384);
+    if (getpwnam_r(gatewayUser, &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr)
+        return std::nullopt;
+    return found->pw_uid;
+}
+
 } // namespace
 
 CallerPolicy::CallerPolicy(sdbus::IObject& object)
     : ownUid_(geteuid())
+    , gatewayUid_(lookUpGatewayUid())
 {
     // A signal message created on the connection carries the connection's sd_bus.
     auto probe = object.createSignal("org.freedesktop.DBus.Peer", "Probe");
@@ -49,6 +68,8 @@ bool CallerPolicy::isPrivileged(uid_t uid) const
 void CallerPolicy::requirePrivileged(const sdbus::Message& call, const std::string& method) const
 {
     const uid_t uid = call.getCredsUid();
+    if (gatewayUid_ && uid == *gatewayUid_ && gatewayMethods.contains(method))
+        return;
     if (!isPrivileged(uid))
         throw AccessDeniedError(method + " is for root only; the caller's UID is " + std::to_string(uid));
 }

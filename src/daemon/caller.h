@@ -12,7 +12,8 @@ struct sd_bus;
 namespace pactown {
 
 // Decides which callers may use the mutating methods: root, and the user that pactownd runs
-// as (the same when it serves the system bus; the session's owner in non-root mode).
+// as (the same when it serves the system bus; the session's owner in non-root mode). The
+// system user pactown-gateway, when it exists, may call the methods behind the HTTP routes.
 class CallerPolicy {
 public:
     // `object` is any object registered on the connection that pactownd serves.
@@ -33,6 +34,7 @@ private:
 
     sd_bus* bus_;
     uid_t ownUid_;
+    std::optional<uid_t> gatewayUid_;
 };
 
 } // namespace pactown

@@ -61,9 +61,17 @@ FileDescriptor openDirectory(const std::filesystem::path& path)
 std::filesystem::path createHome(const std::filesystem::path& usersBase, std::string_view name, uid_t uid, gid_t gid)
 {
     std::error_code error;
-    std::filesystem::create_directories(usersBase, error);
+    std::filesystem::create_directories(usersBase.parent_path(), error);
     if (error)
-        throw SystemError("cannot create users base '" + usersBase.string() + "': " + error.message());
+        throw SystemError("cannot create the parent of users base '" + usersBase.string() + "': " + error.message());
+    // Tenants must be able to traverse the base to reach their homes, whatever the daemon's
+    // umask; an existing base keeps the mode its operator gave it.
+    if (::mkdir(usersBase.c_str(), 0755) == 0) {
+        if (::chmod(usersBase.c_str(), 0755) < 0)
+            throwSystemError("cannot change the mode of users base '" + usersBase.string() + "'", errno);
+    } else if (errno != EEXIST) {
+        throwSystemError("cannot create users base '" + usersBase.string() + "'", errno);
+    }
 
     auto home = usersBase / name;
     FileDescriptor base = openDirectory(usersBase);
