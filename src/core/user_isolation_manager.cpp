@@ -25,7 +25,7 @@ namespace pactown {
 namespace {
 
 // How long delete waits for the tenant's processes to exit after its runs were stopped, before
-// it kills those left. Runs are already gone by then; what remains lives outside any run (a
+// it kills those left. The runs are gone by then, so what remains lives outside any run (a
 // login session, a process started with su) and will not exit by itself.
 constexpr std::chrono::seconds processExitTimeout{2};
 

@@ -65,7 +65,7 @@ std::filesystem::path createHome(const std::filesystem::path& usersBase, std::st
     if (error)
         throw SystemError("cannot create the parent of users base '" + usersBase.string() + "': " + error.message());
     // Tenants must be able to traverse the base to reach their homes, whatever the daemon's
-    // umask; an existing base keeps the mode its operator gave it.
+    // umask. An existing base keeps the mode its operator gave it.
     if (::mkdir(usersBase.c_str(), 0755) == 0) {
         if (::chmod(usersBase.c_str(), 0755) < 0)
             throwSystemError("cannot change the mode of users base '" + usersBase.string() + "'", errno);

@@ -11,7 +11,7 @@
 namespace pactown {
 namespace {
 
-// Memory below this cannot start a shell; a smaller MemoryMax= is almost certainly a unit mistake.
+// A shell does not start with less memory, so a smaller MemoryMax= is a mistake in its unit.
 constexpr uint64_t minMemoryMaxBytes = 1u << 20;
 constexpr unsigned maxCpuQuotaPercent = 100 * 1024;
 
