@@ -29,8 +29,8 @@ CommandResult callManager(const std::string& method, const std::string& signatur
 // Reads a whole file; an empty string when it cannot be read.
 std::string readFile(const std::string& path);
 
-// The sandbox must be the one booted by tests/integration/pactownd-sandbox; a test started
-// elsewhere fails with a message that says how to run it.
+// Fails the current test, with a message on how to run it, unless it runs as root inside the
+// sandbox booted by tests/integration/pactownd-sandbox.
 void requireSandbox();
 
 } // namespace pactown::testing
