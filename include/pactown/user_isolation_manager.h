@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <pactown/config.h>
@@ -19,6 +20,34 @@ enum class ActiveRunPolicy {
     Refuse, // throw BusyError while the tenant has active runs
     Freeze, // freeze the tenant's runs for the duration and thaw them afterwards
 };
+
+// One problem that doctor() found in the registry, the account files, the homes or the units.
+struct DoctorFinding {
+    enum class Outcome {
+        Found,      // repairable, but repair was not requested
+        Repaired,   // repaired by this call
+        NeedsOperator, // not repaired because a repair could lose data or take over an account
+    };
+    std::string check;   // what was checked, such as "account-missing" or "home-owner"
+    std::string subject; // the Linux name or path concerned
+    std::string detail;  // what is wrong and, when repaired, what was done
+    Outcome outcome = Outcome::Found;
+};
+
+// The findings of one doctor() call; no findings means that everything is consistent.
+struct DoctorReport {
+    std::vector<DoctorFinding> findings;
+
+    // True when nothing is left to repair or report.
+    bool clean() const;
+};
+
+const char* toString(DoctorFinding::Outcome outcome);
+
+// Maps a saas user id to hex digits from which Linux names are made (SHA-256 by default). A
+// test hook: tests pass one with chosen collisions. It must return at least 23 lowercase hex
+// digits and the same digits for the same id on every call.
+using NameHasher = std::function<std::string(std::string_view)>;
 
 // Callbacks for state changes, so that a daemon can emit signals.
 struct ManagerObserver {
@@ -36,6 +65,8 @@ struct ManagerObserver {
 class UserIsolationManager {
 public:
     explicit UserIsolationManager(Config config);
+    // Uses `nameHasher` in place of SHA-256 for Linux names; for tests of name collisions.
+    UserIsolationManager(Config config, NameHasher nameHasher);
     ~UserIsolationManager();
     UserIsolationManager(const UserIsolationManager&) = delete;
     UserIsolationManager& operator=(const UserIsolationManager&) = delete;
@@ -44,7 +75,11 @@ public:
     void setObserver(ManagerObserver observer);
 
     // Returns the tenant, creating account, group, home and sandboxes directory on first use.
-    // Idempotent. Throws UidRangeExhaustedError when no UID is left.
+    // Idempotent, also across processes sharing the state directory. Calls that arrive
+    // together are created in one locked update of the account files. A tenant left half
+    // created by a killed process is completed. Lookups of an existing tenant read only the
+    // registry. Throws UidRangeExhaustedError when no UID is left, BusyError while the tenant
+    // is being deleted.
     IsolatedUser getOrCreateUser(const std::string& saasUserId);
     std::optional<IsolatedUser> getUser(const std::string& saasUserId);
     std::vector<IsolatedUser> listUsers();
@@ -74,8 +109,19 @@ public:
 
     // Stops the tenant's runs, removes its processes, temporary files, IPC objects and account,
     // and the home if deleteHome. Its UID goes into quarantine. Throws NoSuchUserError
-    // for an unknown tenant that was never deleted; deleting twice succeeds.
+    // for an unknown tenant that was never deleted; deleting twice succeeds. A deletion that
+    // a killed process left half done is completed.
     void deleteUser(const std::string& saasUserId, bool deleteHome);
+
+    // Checks the registry against the account files, the homes and the units: rows left in
+    // 'creating' or 'deleting' by a killed process, tenants without a complete account or with
+    // a home that is missing or not theirs alone, accounts named pactown_* that no tenant
+    // owns, runs of unknown tenants and stale temp files of the account writer. With repair,
+    // completes interrupted creations and deletions (keeping the home), re-creates missing
+    // accounts and homes, and corrects the owner and mode of homes owned by root or the
+    // tenant. It never removes an account or a home that the registry does not own.
+    // Throws SystemError when the registry or the account files cannot be read.
+    DoctorReport doctor(bool repair);
 
 private:
     struct State;

@@ -1,5 +1,6 @@
 #include <pactown/user_isolation_manager.h>
 
+#include "accounts/crash_point.h"
 #include "data/disk_usage.h"
 #include "data/home_exporter.h"
 #include "data/home_importer.h"
@@ -9,12 +10,15 @@
 #include "identity/saas_id.h"
 #include "manager/run_builder.h"
 #include "manager/tenant_credentials.h"
+#include "manager/tenant_creation.h"
+#include "manager/tenant_locks.h"
 #include "manager/tenant_store.h"
 #include "units/systemd_units.h"
 #include "units/unit_names.h"
 
 #include <pactown/errors.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -60,7 +64,11 @@ private:
 } // namespace
 
 struct UserIsolationManager::State {
-    explicit State(Config configuration) : config(std::move(configuration)), tenants(config) {}
+    State(Config configuration, NameHasher hasher)
+        : config(std::move(configuration))
+        , tenants(config, std::move(hasher))
+    {
+    }
 
     // systemd is contacted on first use, so that the library works for account and data
     // operations on hosts (and in tests) without a service manager.
@@ -108,6 +116,87 @@ struct UserIsolationManager::State {
         return runs;
     }
 
+    // The steps of a deletion after the row is found, in an order where a process killed at
+    // any step leaves a 'deleting' row that a new call completes: the account goes before the
+    // home, so that no account ever points to a removed home. The caller holds the deletion
+    // lock of the tenant.
+    void finishDeletion(const IsolatedUser& user, bool deleteHome)
+    {
+        tenants.markDeleting(user.saasUserId);
+        crashPoint("delete-marked");
+        for (const auto& run : runsOf(user))
+            units().stop(run.unitName);
+        crashPoint("delete-runs-stopped");
+
+        // In virtual mode the UID is the caller's own: its processes and files are not the tenant's.
+        if (user.mode == AccountMode::System) {
+            if (!waitUntilNoProcessesOf(user.linuxUid, processExitTimeout, true))
+                throw SystemError("processes of UID " + std::to_string(user.linuxUid) + " are still running");
+            removeTemporaryFilesOf(user.linuxUid);
+            removeIpcObjectsOf(user.linuxUid);
+        }
+        crashPoint("delete-files-removed");
+        tenants.removeAccount(user);
+        crashPoint("delete-account-removed");
+        if (deleteHome)
+            removeTree(user.homeDir);
+        crashPoint("delete-home-removed");
+        tenants.forget(user);
+        spdlog::debug("deleted tenant '{}'", user.linuxUsername);
+        notify(&ManagerObserver::userRemoved, user);
+    }
+
+    // A 'deleting' row whose deletion lock is free was left by a process that died. Its home
+    // is kept, because whether the caller asked to delete it is not recorded.
+    void checkDeletion(DoctorReport& report, const IsolatedUser& user, bool repair)
+    {
+        auto lock = TenantLock::tryLock(config.stateDirectory, TenantLock::Kind::Deletion, user.saasUserId);
+        if (!lock.held()) {
+            report.findings.push_back({"deletion-in-progress", user.linuxUsername,
+                                       "another process is deleting the tenant", DoctorFinding::Outcome::Found});
+            return;
+        }
+        if (!repair) {
+            report.findings.push_back({"interrupted-deletion", user.linuxUsername, "a deletion was interrupted",
+                                       DoctorFinding::Outcome::Found});
+            return;
+        }
+        try {
+            finishDeletion(user, false);
+            report.findings.push_back({"interrupted-deletion", user.linuxUsername,
+                                       "a deletion was interrupted; completed it and kept the home '" +
+                                           user.homeDir.string() + "'",
+                                       DoctorFinding::Outcome::Repaired});
+        } catch (const Error& error) {
+            report.findings.push_back({"interrupted-deletion", user.linuxUsername,
+                                       "a deletion was interrupted; completing it failed: " + std::string(error.what()),
+                                       DoctorFinding::Outcome::NeedsOperator});
+        }
+    }
+
+    // Runs whose tenant is gone outlived an interrupted deletion; with repair they are stopped.
+    void checkRuns(DoctorReport& report, bool repair)
+    {
+        std::vector<RunInfo> runs;
+        try {
+            runs = units().listRuns();
+        } catch (const SystemError& error) {
+            report.findings.push_back({"runs", config.parentSlice, "cannot list the runs: " + std::string(error.what()),
+                                       DoctorFinding::Outcome::NeedsOperator});
+            return;
+        }
+        for (const auto& run : runs) {
+            if (tenantOfRun(run.unitName))
+                continue;
+            if (repair)
+                units().stop(run.unitName);
+            report.findings.push_back({"run-without-tenant", run.unitName,
+                                       repair ? "the run's tenant does not exist; stopped the run"
+                                              : "the run's tenant does not exist",
+                                       repair ? DoctorFinding::Outcome::Repaired : DoctorFinding::Outcome::Found});
+        }
+    }
+
     template <typename Callback, typename... Arguments>
     void notify(Callback ManagerObserver::*callback, const Arguments&... arguments)
     {
@@ -124,10 +213,12 @@ struct UserIsolationManager::State {
     ManagerObserver observer;
 };
 
-UserIsolationManager::UserIsolationManager(Config config)
+UserIsolationManager::UserIsolationManager(Config config) : UserIsolationManager(std::move(config), {}) {}
+
+UserIsolationManager::UserIsolationManager(Config config, NameHasher nameHasher)
 {
     validateConfig(config);
-    state_ = std::make_unique<State>(std::move(config));
+    state_ = std::make_unique<State>(std::move(config), std::move(nameHasher));
 }
 
 UserIsolationManager::~UserIsolationManager() = default;
@@ -257,30 +348,44 @@ void UserIsolationManager::importUserData(const std::string& saasUserId, int fd,
 void UserIsolationManager::deleteUser(const std::string& saasUserId, bool deleteHome)
 {
     validateSaasUserId(saasUserId);
-    auto found = state_->tenants.find(saasUserId);
-    if (!found) {
+    TenantLock deletion(state_->config.stateDirectory, TenantLock::Kind::Deletion, saasUserId);
+    auto record = state_->tenants.registry().findBySaasId(saasUserId);
+    // A row still in 'creating' is not a tenant yet; getOrCreateUser() or doctor() completes it.
+    if (!record || record->state == TenantState::Creating) {
         if (state_->tenants.wasDeleted(saasUserId))
             return;
         throw NoSuchUserError("no tenant has saas user id " + quoteForMessage(saasUserId));
     }
-    IsolatedUser user = *found;
-    state_->tenants.markDeleting(saasUserId);
+    state_->finishDeletion(toUser(*record), deleteHome);
+}
 
-    for (const auto& run : state_->runsOf(user))
-        state_->units().stop(run.unitName);
+DoctorReport UserIsolationManager::doctor(bool repair)
+{
+    DoctorReport report;
+    for (const auto& record : state_->tenants.registry().listInState(TenantState::Deleting))
+        state_->checkDeletion(report, toUser(record), repair);
+    state_->tenants.doctor(report, repair);
+    state_->checkRuns(report, repair);
+    return report;
+}
 
-    // In virtual mode the UID is the caller's own: its processes and files are not the tenant's.
-    if (user.mode == AccountMode::System) {
-        if (!waitUntilNoProcessesOf(user.linuxUid, processExitTimeout, true))
-            throw SystemError("processes of UID " + std::to_string(user.linuxUid) + " are still running");
-        removeTemporaryFilesOf(user.linuxUid);
-        removeIpcObjectsOf(user.linuxUid);
+bool DoctorReport::clean() const
+{
+    return std::all_of(findings.begin(), findings.end(),
+                       [](const DoctorFinding& finding) { return finding.outcome == DoctorFinding::Outcome::Repaired; });
+}
+
+const char* toString(DoctorFinding::Outcome outcome)
+{
+    switch (outcome) {
+    case DoctorFinding::Outcome::Found:
+        return "found";
+    case DoctorFinding::Outcome::Repaired:
+        return "repaired";
+    case DoctorFinding::Outcome::NeedsOperator:
+        return "needs operator";
     }
-    if (deleteHome)
-        removeTree(user.homeDir);
-    state_->tenants.remove(user);
-    spdlog::debug("deleted tenant '{}'", user.linuxUsername);
-    state_->notify(&ManagerObserver::userRemoved, user);
+    return "unknown";
 }
 
 } // namespace pactown

@@ -1,5 +1,7 @@
 #include "accounts/account_file_io.h"
 
+#include "accounts/crash_point.h"
+
 #include <pactown/errors.h>
 
 #include <cerrno>
@@ -121,6 +123,7 @@ void FileReplacement::stage(const std::filesystem::path& target, std::string_vie
     }
     if (::close(fd) != 0)
         throwSystemError("failed to close " + quotePath(temp), errno);
+    crashPoint("account-file-staged");
 }
 
 void FileReplacement::commit()
@@ -132,6 +135,7 @@ void FileReplacement::commit()
             throwSystemError("failed to rename " + quotePath(staged.temp) + " to " + quotePath(staged.target), errno);
         directories.insert(staged.target.parent_path());
         staged_.erase(staged_.begin());
+        crashPoint("account-file-renamed");
     }
 
     for (const auto& directory : directories)

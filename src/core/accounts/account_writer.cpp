@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "accounts/account_file_io.h"
+#include "accounts/account_update.h"
 #include "identity/linux_name.h"
 #include "identity/saas_id.h"
 
@@ -65,18 +66,6 @@ NameSet namesIn(const AccountFile& file)
             names.emplace(*name);
     }
     return names;
-}
-
-void checkNewAccount(const NewAccount& account)
-{
-    if (!isValidLinuxName(account.name))
-        throw InvalidArgumentError("account name " + quoteForMessage(account.name) +
-                                   " does not match ^[a-z_][a-z0-9_-]{0,30}$");
-    if (account.uid == static_cast<uid_t>(-1) || account.gid == static_cast<gid_t>(-1))
-        throw InvalidArgumentError("account " + quoteForMessage(account.name) + " has the invalid id 4294967295");
-    if (!account.home.is_absolute())
-        throw InvalidArgumentError("home " + quoteForMessage(account.home.string()) + " of account " +
-                                   quoteForMessage(account.name) + " is not an absolute path");
 }
 
 void checkNoDuplicates(const std::vector<NewAccount>& accounts)

@@ -205,6 +205,45 @@ uid_t allocateUid(const UidRange& range, const std::filesystem::path& root,
                                  ": every UID is used, reserved, in quarantine or inside a subordinate ID range");
 }
 
+struct UidAllocator::Subordinate {
+    TakenIds ids;
+};
+
+UidAllocator::UidAllocator(const UidRange& range, const std::filesystem::path& root, std::unordered_set<uid_t> taken,
+                           std::function<bool(uid_t)> knownToNss)
+    : range_(range)
+    , taken_(std::move(taken))
+    , subordinate_(std::make_unique<Subordinate>())
+    , knownToNss_(std::move(knownToNss))
+    , next_(range.min)
+{
+    checkUidRange(range);
+    std::vector<IdInterval> intervals;
+    addSubordinateRanges(root / "etc" / "subuid", intervals);
+    addSubordinateRanges(root / "etc" / "subgid", intervals);
+    subordinate_->ids.subordinate = mergeIntervals(std::move(intervals));
+}
+
+UidAllocator::~UidAllocator() = default;
+
+uid_t UidAllocator::allocate()
+{
+    for (uint64_t id = next_; id <= range_.max; ++id) {
+        id = subordinate_->ids.skipSubordinate(id);
+        if (id > range_.max)
+            break;
+        auto candidate = static_cast<uid_t>(id);
+        if (taken_.contains(candidate) || knownToNss_(candidate))
+            continue;
+        taken_.insert(candidate);
+        next_ = id + 1;
+        return candidate;
+    }
+    next_ = uint64_t{range_.max} + 1;
+    throw UidRangeExhaustedError("no free UID in range " + formatRange(range_) +
+                                 ": every UID is used, reserved, in quarantine or inside a subordinate ID range");
+}
+
 bool isAccountNameInUse(std::string_view name, const std::filesystem::path& root)
 {
     for (const char* file : {"passwd", "group"}) {
@@ -215,6 +254,11 @@ bool isAccountNameInUse(std::string_view name, const std::filesystem::path& root
         }
     }
 
+    return isNameKnownToNss(name);
+}
+
+bool isNameKnownToNss(std::string_view name)
+{
     std::string nameText(name);
     std::string what = "name " + quoteForMessage(name);
     bool isUser = nssHasEntry<passwd>(

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <sys/types.h>
+#include <unordered_set>
 
 namespace pactown {
 
@@ -39,6 +42,38 @@ bool isIdKnownToNss(uid_t id);
 uid_t allocateUid(const UidRange& range, const std::filesystem::path& root,
                   const std::function<bool(uid_t)>& reserved,
                   const std::function<bool(uid_t)>& knownToNss = isIdKnownToNss);
+
+// Hands out free IDs one after another, for a batch of accounts created in one update. The
+// files are read once by the constructor; the caller passes the IDs that are taken already.
+class UidAllocator {
+public:
+    // `taken`: the UIDs of passwd, the GIDs of group and the IDs that the registry stores,
+    // quarantined ones included. The constructor reads <root>/etc/subuid and subgid.
+    // Throws ConfigError for a range that checkUidRange() rejects, SystemError if a file exists
+    // but cannot be read.
+    UidAllocator(const UidRange& range, const std::filesystem::path& root, std::unordered_set<uid_t> taken,
+                 std::function<bool(uid_t)> knownToNss = isIdKnownToNss);
+    ~UidAllocator();
+    UidAllocator(const UidAllocator&) = delete;
+    UidAllocator& operator=(const UidAllocator&) = delete;
+
+    // Returns the lowest ID of the range that allocateUid() would accept and that this
+    // allocator has not returned before. Throws UidRangeExhaustedError naming the range,
+    // SystemError if an NSS lookup fails.
+    uid_t allocate();
+
+private:
+    struct Subordinate;
+    UidRange range_;
+    std::unordered_set<uid_t> taken_;
+    std::unique_ptr<Subordinate> subordinate_;
+    std::function<bool(uid_t)> knownToNss_;
+    uint64_t next_;
+};
+
+// Returns whether NSS resolves `name` as a user (getpwnam_r) or a group (getgrnam_r).
+// Throws SystemError if a lookup fails for a reason other than "not found".
+bool isNameKnownToNss(std::string_view name);
 
 // Returns whether `name` is a user or group in <root>/etc/passwd or <root>/etc/group, or
 // known to NSS (getpwnam_r, getgrnam_r). Used to skip Linux name candidates that another

@@ -2,7 +2,10 @@
 
 #include <pactown/config.h>
 #include <pactown/isolated_user.h>
+#include <pactown/user_isolation_manager.h>
 
+#include <condition_variable>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -10,53 +13,85 @@
 #include <string>
 #include <vector>
 
+#include "registry/registry.h"
+
 namespace pactown {
 
-class Registry;
-class AccountWriter;
+class AccountUpdate;
+
+// Name lookups outside the account root, a seam for tests. The defaults ask NSS.
+struct HostAccounts {
+    std::function<bool(uid_t)> isIdKnown;
+    std::function<bool(std::string_view)> isNameKnown;
+};
 
 // The tenants' identities: registry rows, account file entries and homes, kept consistent.
 // Creation is a sequence whose every step can be resumed, so that a process killed in the
-// middle leaves work that the next call completes:
+// middle leaves work that the next call or doctor() completes:
 //   1. a registry row in state 'creating' reserves the name and UID (one transaction);
-//   2. the account entries are written under the account files lock;
-//   3. the home and sandboxes/ are created;
+//   2. the home and sandboxes/ are created, before the account, so that an account never
+//      points to a missing home;
+//   3. the account entries are written under the account files lock;
 //   4. the row becomes 'active'.
+// Concurrent calls of one process are created together (group commit): the first caller
+// becomes the leader and runs the steps for every queued request, with one update of the
+// account files, while the others wait for their results. Processes exclude each other with
+// the creation lock of TenantLock and the account files lock.
 class TenantStore {
 public:
-    using NameHasher = std::function<std::string(std::string_view)>;
-
-    TenantStore(const Config& config, NameHasher hasher = {});
+    TenantStore(const Config& config, NameHasher hasher = {}, HostAccounts host = {});
     ~TenantStore();
 
-    // Throws InvalidArgumentError for a malformed id, UidRangeExhaustedError, SystemError.
-    // Sets `created` when this call created the tenant.
+    // Throws InvalidArgumentError for a malformed id, UidRangeExhaustedError, BusyError for a
+    // tenant being deleted, SystemError. Sets `created` when this call created the tenant.
     IsolatedUser getOrCreate(const std::string& saasUserId, bool* created = nullptr);
     std::optional<IsolatedUser> find(const std::string& saasUserId);
     std::optional<IsolatedUser> findByLinuxName(const std::string& linuxName);
     std::vector<IsolatedUser> list();
 
-    // Removes the account entries and the registry row and puts the UID into quarantine.
-    // The caller stops processes and removes files first.
-    void remove(const IsolatedUser& user);
-    // Marks the tenant as being deleted, so an interrupted delete is visible and resumable.
+    // The steps of a deletion, in this order, under TenantLock::Kind::Deletion of the id.
+    // markDeleting() makes an interrupted delete visible and resumable; removeAccount()
+    // removes the account entries if they still have the tenant's UID; forget() removes the
+    // row and puts the UID into quarantine.
     void markDeleting(const std::string& saasUserId);
+    void removeAccount(const IsolatedUser& user);
+    void forget(const IsolatedUser& user);
     // True when the saas user id belonged to a deleted tenant.
     bool wasDeleted(const std::string& saasUserId);
 
+    // Adds the findings about accounts and homes to `report`, and with repair completes rows
+    // left in 'creating' and re-creates what is missing. Rows in 'deleting' are left to the
+    // caller, which can stop their runs.
+    void doctor(DoctorReport& report, bool repair);
+
     Registry& registry();
+    const Config& config() const { return config_; }
+
+    // Defined in manager/tenant_creation.h, for the creation and doctor code.
+    struct PendingCreation;
+    struct Reservation;
 
 private:
-    IsolatedUser reserve(const std::string& saasUserId);
-    IsolatedUser complete(const IsolatedUser& user);
-    std::string chooseLinuxName(const std::string& saasUserId);
-    void rollBack(const IsolatedUser& user);
+
+    void submit(PendingCreation& request);
+    void createBatch(const std::vector<PendingCreation*>& batch);
+    void createLocked(std::vector<PendingCreation*> batch);
+    std::vector<Reservation> reserveAll(std::vector<PendingCreation*>& unresolved, AccountUpdate* accounts);
+    std::optional<Reservation> reserveOne(const std::string& saasUserId, AccountUpdate* accounts,
+                                          std::unique_ptr<class UidAllocator>& allocator);
+    std::string chooseLinuxName(const std::string& saasUserId, AccountUpdate* accounts);
+    void rollBack(const Reservation& reservation);
+    void checkTenants(DoctorReport& report, bool repair);
 
     const Config& config_;
     NameHasher hasher_;
+    HostAccounts host_;
     std::unique_ptr<Registry> registry_;
-    std::unique_ptr<AccountWriter> accounts_; // null for virtual accounts
-    std::mutex createMutex_;
+
+    std::mutex queueMutex_;
+    std::condition_variable queueDone_;
+    std::vector<PendingCreation*> queue_;
+    bool leaderBusy_ = false;
 };
 
 } // namespace pactown
