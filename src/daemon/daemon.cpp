@@ -50,6 +50,16 @@ std::jthread startSignalWatcher(sdbus::IConnection& connection)
     });
 }
 
+// Completes what killed processes left half done and reports the rest, before serving calls.
+void reconcileAtStart(UserIsolationManager& manager)
+{
+    for (const auto& finding : manager.doctor(true).findings) {
+        auto level = finding.outcome == DoctorFinding::Outcome::Repaired ? spdlog::level::info : spdlog::level::warn;
+        spdlog::log(level, "doctor: {} '{}': {}: {}", finding.check, finding.subject, toString(finding.outcome),
+                    finding.detail);
+    }
+}
+
 } // namespace
 
 int serveBus(Config config, BusKind bus)
@@ -60,6 +70,7 @@ int serveBus(Config config, BusKind bus)
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     UserIsolationManager manager(std::move(config));
+    reconcileAtStart(manager);
     auto connection = bus == BusKind::System ? sdbus::createSystemBusConnection()
                                              : sdbus::createSessionBusConnection();
     auto pool = std::make_unique<WorkerPool>(kWorkerThreads);

@@ -238,15 +238,18 @@ void ManagerAdaptor::DeleteUser(sdbus::Result<>&& result, std::string saasUserId
     });
 }
 
-std::vector<sdbus::Struct<std::string, std::string, std::string>> ManagerAdaptor::Doctor(const bool&)
+std::vector<sdbus::Struct<std::string, std::string, std::string>> ManagerAdaptor::Doctor(const bool& repair)
 {
     try {
         policy_.requirePrivileged(*getObject().getCurrentlyProcessedMessage(), "Doctor");
+        std::vector<sdbus::Struct<std::string, std::string, std::string>> findings;
+        for (const auto& finding : manager_.doctor(repair).findings)
+            findings.emplace_back(finding.check, finding.subject,
+                                  std::string(toString(finding.outcome)) + ": " + finding.detail);
+        return findings;
     } catch (...) {
         throw toDbusError(std::current_exception(), "Doctor");
     }
-    // TODO: check the registry against the account files, homes and units once the library can.
-    throw makeDbusError("NotImplemented", "Doctor is not implemented by this version of pactownd");
 }
 
 ProgressCallback ManagerAdaptor::progressReporter(std::string destination, std::string saasUserId,
