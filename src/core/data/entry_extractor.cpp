@@ -77,9 +77,17 @@ void EntryExtractor::chown(int dirFd, const std::string& leaf, const std::string
         throwSystemError("cannot set the owner of '" + name + "'", errno);
 }
 
+void EntryExtractor::countEntry(const std::string& name)
+{
+    if (++entries_ > maxEntries_)
+        reject(name, "is entry number " + std::to_string(entries_) + ", more than the " + std::to_string(maxEntries_) +
+                         " inodes the filesystem of the homes can spare");
+}
+
 void EntryExtractor::directory(const std::vector<std::string>& path, const std::string& name, mode_t mode,
                                struct timespec mtime)
 {
+    countEntry(name);
     int parent = parentOf(path, name);
     const std::string& leaf = path.back();
     if (::mkdirat(parent, leaf.c_str(), 0700) != 0) {
@@ -98,6 +106,7 @@ void EntryExtractor::directory(const std::vector<std::string>& path, const std::
 void EntryExtractor::regularFile(const std::vector<std::string>& path, const std::string& name, mode_t mode,
                                  struct timespec mtime, struct archive* archive, int64_t size)
 {
+    countEntry(name);
     int parent = parentOf(path, name);
     UniqueFd fd(::openat(parent, path.back().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd && errno == EEXIST)
@@ -132,6 +141,10 @@ void EntryExtractor::copyData(int fd, struct archive* archive, const std::string
             return;
         if (status < ARCHIVE_WARN)
             throwArchiveReadFailure(archive, "in entry '" + name + "'");
+        dataBytes_ += length;
+        if (dataBytes_ > maxDataBytes_)
+            reject(name, "brings the archive's data to more than the " + std::to_string(maxDataBytes_) +
+                             " bytes the filesystem of the homes can spare");
         const char* data = static_cast<const char*>(block);
         while (length > 0) {
             ssize_t written = ::pwrite(fd, data, length, offset);
@@ -153,6 +166,7 @@ void EntryExtractor::copyData(int fd, struct archive* archive, const std::string
 void EntryExtractor::symlink(const std::vector<std::string>& path, const std::string& name, const char* target,
                              struct timespec mtime)
 {
+    countEntry(name);
     if (target == nullptr || *target == '\0')
         reject(name, "is a symbolic link without a target");
     int parent = parentOf(path, name);

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <ctime>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -39,6 +40,14 @@ public:
     // Called after each block of data that was read from the archive.
     std::function<void()> onData;
 
+    // Limits of what one import may write, so that an archive that expands far beyond its own
+    // size (a gzip bomb, millions of empty files) cannot fill the filesystem of the homes.
+    void setBudget(uint64_t maxDataBytes, uint64_t maxEntries)
+    {
+        maxDataBytes_ = maxDataBytes;
+        maxEntries_ = maxEntries;
+    }
+
 private:
     int parentOf(const std::vector<std::string>& path, const std::string& name);
     UniqueFd createParents(const std::vector<std::string>& parent, const std::string& name);
@@ -58,6 +67,12 @@ private:
     std::string cachedParent_;
     UniqueFd cachedParentFd_;
     std::vector<PendingDirectory> directories_;
+    uint64_t maxDataBytes_ = UINT64_MAX;
+    uint64_t maxEntries_ = UINT64_MAX;
+    uint64_t dataBytes_ = 0;
+    uint64_t entries_ = 0;
+
+    void countEntry(const std::string& name);
 };
 
 } // namespace pactown

@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 #include <spdlog/spdlog.h>
 
@@ -189,6 +192,24 @@ bool swapIntoPlace(int baseFd, const std::string& staging, int homeParentFd, con
     return true;
 }
 
+// An import may use the space and inodes that are free now, except a reserve of 5% of the
+// filesystem (at least 256 MiB and 10,000 inodes) kept for the tenants that are already there.
+void setBudgetFromFreeSpace(EntryExtractor& extractor, int baseFd)
+{
+    struct statvfs filesystem {};
+    if (::fstatvfs(baseFd, &filesystem) != 0)
+        throwSystemError("cannot read the free space of the users base", errno);
+    uint64_t blockSize = filesystem.f_frsize;
+    uint64_t available = filesystem.f_bavail * blockSize;
+    uint64_t reserve = std::max<uint64_t>(filesystem.f_blocks * blockSize / 20, 256ull << 20);
+    uint64_t inodeReserve = std::max<uint64_t>(filesystem.f_files / 20, 10'000);
+    // Filesystems without an inode count (btrfs, some tmpfs) report zero files in all.
+    uint64_t entries = filesystem.f_files == 0 ? UINT64_MAX
+                       : filesystem.f_favail > inodeReserve ? filesystem.f_favail - inodeReserve
+                                                            : 0;
+    extractor.setBudget(available > reserve ? available - reserve : 0, entries);
+}
+
 } // namespace
 
 nlohmann::json importHome(int inFd, const std::filesystem::path& usersBase, const std::filesystem::path& home,
@@ -207,6 +228,7 @@ nlohmann::json importHome(int inFd, const std::filesystem::path& usersBase, cons
     StagingDirectory staging(baseFd.get(), stagingPrefix);
     ArchiveReader archive = openArchiveReader(inFd);
     EntryExtractor extractor(staging.fd(), uid, gid);
+    setBudgetFromFreeSpace(extractor, baseFd.get());
     extractor.onData = [&] { reporter.update(static_cast<uint64_t>(archive_filter_bytes(archive.get(), -1))); };
     nlohmann::json manifest = ArchiveImport(archive.get(), extractor).run();
     extractor.finishDirectories();
