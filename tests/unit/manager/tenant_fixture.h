@@ -1,0 +1,49 @@
+#pragma once
+
+#include <pactown/config.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "accounts/account_files.h"
+
+namespace pactown::test {
+
+// A private world for tenant tests, removed by the destructor: an account root with the
+// entries of root and a users base and state directory inside it. The root also holds the
+// shell and homes of its entries and a link that makes the users base resolve inside it, so
+// that `pwck -R` and `grpck -R` check it as they would check a host.
+class TenantWorld {
+public:
+    TenantWorld();
+    ~TenantWorld();
+    TenantWorld(const TenantWorld&) = delete;
+    TenantWorld& operator=(const TenantWorld&) = delete;
+
+    Config config(uid_t uidMin = 70000, uid_t uidMax = 79999) const;
+    const std::filesystem::path& root() const { return root_; }
+    std::filesystem::path usersBase() const { return root_ / "home" / "pactown_users"; }
+    std::filesystem::path stateDirectory() const { return base_ / "state"; }
+
+    std::vector<PasswdEntry> users() const;
+    std::vector<GroupEntry> groups() const;
+    void appendLine(const std::string& file, const std::string& line) const;
+
+    // Runs pwck -r and grpck -r on the root and returns their output; empty when both are
+    // clean (exit status 0 and no output).
+    std::string accountCheckErrors() const;
+
+private:
+    std::filesystem::path base_;
+    std::filesystem::path root_;
+};
+
+// Fails the current test when `config` cannot be used: the tests need root to chown homes.
+void requireRoot();
+
+} // namespace pactown::test
