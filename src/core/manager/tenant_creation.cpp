@@ -171,6 +171,11 @@ void TenantStore::createLocked(std::vector<PendingCreation*> unresolved)
         crashPoint("create-activated");
         for (auto& reservation : written)
             resolve(reservation, true);
+        if (!written.empty()) {
+            std::lock_guard lock(queueMutex_);
+            ++counters_.batches;
+            counters_.tenants += written.size();
+        }
 
         unresolved.clear();
         for (auto& reservation : conflicted) {

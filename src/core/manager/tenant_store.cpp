@@ -78,6 +78,18 @@ void TenantStore::submit(PendingCreation& request)
     }
 }
 
+TenantStore::BatchCounters TenantStore::batchCounters()
+{
+    std::lock_guard lock(queueMutex_);
+    return counters_;
+}
+
+size_t TenantStore::queuedCreations()
+{
+    std::lock_guard lock(queueMutex_);
+    return queue_.size();
+}
+
 std::optional<IsolatedUser> TenantStore::find(const std::string& saasUserId)
 {
     validateSaasUserId(saasUserId);

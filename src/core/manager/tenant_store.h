@@ -5,6 +5,7 @@
 #include <pactown/user_isolation_manager.h>
 
 #include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -67,6 +68,16 @@ public:
     Registry& registry();
     const Config& config() const { return config_; }
 
+    // What the creation batches of this store did so far, for tests and benchmarks of group
+    // commit: the batches that wrote tenants, and the tenants they wrote.
+    struct BatchCounters {
+        uint64_t batches = 0;
+        uint64_t tenants = 0;
+    };
+    BatchCounters batchCounters();
+    // The getOrCreate() calls waiting for the next batch.
+    size_t queuedCreations();
+
     // Defined in manager/tenant_creation.h, for the creation and doctor code.
     struct PendingCreation;
     struct Reservation;
@@ -92,6 +103,7 @@ private:
     std::condition_variable queueDone_;
     std::vector<PendingCreation*> queue_;
     bool leaderBusy_ = false;
+    BatchCounters counters_;
 };
 
 } // namespace pactown
