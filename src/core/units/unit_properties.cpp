@@ -82,6 +82,33 @@ void addIdentity(UnitProperties& properties, const TransientService& service)
     add(properties, "SupplementaryGroups", std::vector<std::string>{});
 }
 
+// Walls between tenants beyond the UID: each run gets its own /tmp, /var/tmp, /dev, /dev/shm
+// and System V IPC namespace, sees only its own processes in /proc, and cannot gain
+// privileges through setuid programs. Runs of the user manager (virtual tenants) cannot set up
+// mount namespaces unprivileged, so they go without.
+void addSandboxing(UnitProperties& properties, const TransientService& service)
+{
+    if (!service.uid)
+        return;
+    add(properties, "PrivateTmp", true);
+    add(properties, "PrivateDevices", true);
+    // PrivateDevices= binds the host's /dev/shm into the private /dev, so it gets a tmpfs of its own.
+    add(properties, "TemporaryFileSystem",
+        std::vector<sdbus::Struct<std::string, std::string>>{{"/dev/shm", "mode=1777,nosuid,nodev"}});
+    add(properties, "PrivateIPC", true);
+    add(properties, "ProtectProc", std::string("invisible"));
+    add(properties, "NoNewPrivileges", true);
+    add(properties, "RestrictSUIDSGID", true);
+    add(properties, "ProtectKernelTunables", true);
+    add(properties, "ProtectKernelModules", true);
+    add(properties, "ProtectKernelLogs", true);
+    add(properties, "ProtectControlGroups", true);
+    add(properties, "ProtectClock", true);
+    add(properties, "ProtectHostname", true);
+    add(properties, "LockPersonality", true);
+    add(properties, "RestrictRealtime", true);
+}
+
 void addLimits(UnitProperties& properties, const EffectiveLimits& limits)
 {
     add(properties, "CPUAccounting", true);
@@ -141,6 +168,7 @@ UnitProperties makeTransientProperties(const TransientService& service,
     add(properties, "UnsetEnvironment", variablesToUnset(service, managerEnvironment));
     addIdentity(properties, service);
     addLimits(properties, service.limits);
+    addSandboxing(properties, service);
     addStandardStreams(properties, service);
     return properties;
 }

@@ -197,15 +197,18 @@ TEST_F(PactownctlData, DeleteEndsStubbornTenant)
 {
     json user = createTenant("stubborn");
     std::string uid = std::to_string(user.at("linux_uid").get<unsigned>());
-    auto started = pactownctl({"run", "stubborn", "--", "trap '' HUP TERM; touch /tmp/stubborn-file; "
+    std::string marker = user.at("home_dir").get<std::string>() + "/running";
+    auto started = pactownctl({"run", "stubborn", "--", "trap '' HUP TERM; touch running; "
                                                         "while :; do sleep 1; done & wait"});
     ASSERT_EQ(started.status, 0) << started.err;
-    ASSERT_EQ(runShell("for i in $(seq 100); do [ -e /tmp/stubborn-file ] && exit 0; sleep 0.1; done; exit 1").status, 0);
-    // A process outside any unit, as a login session would leave behind.
+    ASSERT_EQ(runShell("for i in $(seq 100); do [ -e " + marker + " ] && exit 0; sleep 0.1; done; exit 1").status, 0);
+    // A process outside any unit, as a login session would leave behind, with files in the
+    // shared temporary directories (a run's own /tmp and /dev/shm are private to it).
     ASSERT_EQ(runShell("setpriv --reuid=" + uid + " --regid=" + uid + " --clear-groups sh -c 'trap \"\" HUP TERM; "
-                       "exec sleep 1000' </dev/null >/dev/null 2>&1 &")
+                       "touch /tmp/stubborn-file /dev/shm/stubborn-shm; exec sleep 1000' </dev/null >/dev/null 2>&1 &")
                   .status,
               0);
+    ASSERT_EQ(runShell("for i in $(seq 100); do [ -e /dev/shm/stubborn-shm ] && exit 0; sleep 0.1; done; exit 1").status, 0);
 
     auto deleted = pactownctl({"delete", "stubborn", "--json"});
 
@@ -213,6 +216,7 @@ TEST_F(PactownctlData, DeleteEndsStubbornTenant)
     EXPECT_EQ(json::parse(deleted.out), (json{{"success", true}, {"user_id", "stubborn"}}));
     EXPECT_EQ(runCommand({"pgrep", "-u", uid}).out, "");
     EXPECT_NE(::access("/tmp/stubborn-file", F_OK), 0);
+    EXPECT_NE(::access("/dev/shm/stubborn-shm", F_OK), 0);
     EXPECT_EQ(runCommand({"getent", "passwd", user.at("linux_username").get<std::string>()}).status, 2);
     json next = createTenant("after-stubborn");
     EXPECT_NE(next.at("linux_uid"), user.at("linux_uid"));

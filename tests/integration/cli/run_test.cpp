@@ -172,6 +172,22 @@ TEST_F(PactownctlRun, PrivateNetworkHasOnlyLoopback)
     EXPECT_EQ(run.out, " lo\n");
 }
 
+TEST_F(PactownctlRun, TenantsShareNoTmpOrProcesses)
+{
+    createTenant("walls-alice");
+    createTenant("walls-bob");
+    std::string unit = startRun("walls-alice", {}, "echo secret > /tmp/alice; echo secret > /dev/shm/alice; sleep 300");
+    ASSERT_EQ(runShell("for i in $(seq 100); do systemctl is-active -q " + unit + " && exit 0; sleep 0.1; done; exit 1").status, 0);
+
+    auto look = pactownctl({"run", "walls-bob", "--wait", "--pipe", "--",
+                            "ls -A /tmp /dev/shm; ps -e -o comm= | grep -c sleep || true"});
+
+    ASSERT_EQ(look.status, 0) << look.err;
+    EXPECT_EQ(look.out.find("alice"), std::string::npos) << "another tenant's files are visible: " << look.out;
+    EXPECT_NE(look.out.find("\n0\n"), std::string::npos) << "another tenant's processes are visible: " << look.out;
+    EXPECT_EQ(pactownctl({"stop", unit}).status, 0);
+}
+
 TEST_F(PactownctlRun, StopLeavesNoProcess)
 {
     json user = createTenant("stop-check");
