@@ -56,8 +56,9 @@ void checkNewAccount(const NewAccount& account)
 
 // New files get the modes of a Debian system: passwd and group 0644 root:root, shadow and
 // gshadow 0640 root:shadow (root:root if the root has no group "shadow").
-AccountUpdate::AccountUpdate(const std::filesystem::path& root, const AccountLock&)
+AccountUpdate::AccountUpdate(const std::filesystem::path& root, const AccountLock& lock)
     : root_(root)
+    , lock_(lock)
 {
     auto etc = root / "etc";
     passwd_ = loadAccountFile(etc / "passwd", {0644, 0, 0});
@@ -227,6 +228,8 @@ void AccountUpdate::commit()
 {
     if (added_ && removed_)
         throw InvalidArgumentError("an account update cannot both add and remove accounts");
+    if (added_ || removed_)
+        removeStaleTempFiles(root_, lock_);
     if (added_)
         writeChangedFiles({&gshadow_, &group_, &shadow_, &passwd_});
     else if (removed_)

@@ -56,7 +56,8 @@ public:
     bool remove(std::string_view name);
 
     bool changed() const;
-    // Writes every changed file. After additions the order is gshadow, group, shadow, passwd;
+    // Removes the temp files that an interrupted write left (see removeStaleTempFiles()) and
+    // writes every changed file. After additions the order is gshadow, group, shadow, passwd;
     // after removals it is the reverse, so that a crash between two renames never leaves a
     // user without its group. Throws InvalidArgumentError when additions and removals were
     // mixed in one update, SystemError when a write fails.
@@ -66,6 +67,7 @@ private:
     void indexEntries();
 
     std::filesystem::path root_;
+    const AccountLock& lock_;
     LoadedAccountFile passwd_;
     LoadedAccountFile group_;
     LoadedAccountFile shadow_;
