@@ -104,7 +104,7 @@ public:
                         const ProgressCallback& progress = {});
     // Replaces the tenant's home with the contents of the tar.gz read from fd, creating the
     // tenant if needed. All or nothing: throws UnsafeArchiveError naming the entry and
-    // leaves the home as it was.
+    // leaves the home as it was, and removes the tenant again when this call created it.
     void importUserData(const std::string& saasUserId, int fd, const ProgressCallback& progress = {});
 
     // Stops the tenant's runs, removes its processes, temporary files, IPC objects and account,
@@ -124,6 +124,8 @@ public:
     DoctorReport doctor(bool repair);
 
 private:
+    void deleteCreatedTenant(const IsolatedUser& user);
+
     struct State;
     std::unique_ptr<State> state_;
 };

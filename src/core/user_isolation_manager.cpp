@@ -337,12 +337,31 @@ void UserIsolationManager::exportUserData(const std::string& saasUserId, int fd,
 
 void UserIsolationManager::importUserData(const std::string& saasUserId, int fd, const ProgressCallback& progress)
 {
-    IsolatedUser user = getOrCreateUser(saasUserId);
+    bool created = false;
+    IsolatedUser user = state_->tenants.getOrCreate(saasUserId, &created);
+    if (created)
+        state_->notify(&ManagerObserver::userCreated, user);
     auto runs = state_->runsOf(user);
     if (!runs.empty())
         throw BusyError("tenant '" + user.linuxUsername + "' has " + std::to_string(runs.size()) +
                         " active runs: stop them before importing over its home");
-    importHome(fd, state_->config.usersBase, user.homeDir, user.linuxUid, user.linuxGid, progress);
+    try {
+        importHome(fd, state_->config.usersBase, user.homeDir, user.linuxUid, user.linuxGid, progress);
+    } catch (const Error&) {
+        // A rejected archive leaves nothing behind, not even the tenant this call created for it.
+        if (created)
+            deleteCreatedTenant(user);
+        throw;
+    }
+}
+
+void UserIsolationManager::deleteCreatedTenant(const IsolatedUser& user)
+{
+    try {
+        deleteUser(user.saasUserId, true);
+    } catch (const Error& error) {
+        spdlog::warn("cannot remove tenant '{}' after its import failed: {}", user.linuxUsername, error.what());
+    }
 }
 
 void UserIsolationManager::deleteUser(const std::string& saasUserId, bool deleteHome)

@@ -127,6 +127,18 @@ TEST_F(PactownctlData, HostileArchivesChangeNothing)
     EXPECT_EQ(runShell("ls -a /home/pactown_users | grep -c staging").out, "0\n") << "a staging directory remained";
 }
 
+TEST_F(PactownctlData, RejectedImportCreatesNoTenant)
+{
+    std::string passwd = readFile("/etc/passwd");
+
+    auto imported = pactownctl({"import", "import-newcomer", corpus_ + "/escape-parent.tar.gz"});
+
+    EXPECT_EQ(imported.status, 1);
+    EXPECT_NE(imported.err.find("com.pactown.Isolation1.Error.UnsafeArchive"), std::string::npos) << imported.err;
+    EXPECT_EQ(pactownctl({"user", "get", "import-newcomer"}).status, 1);
+    EXPECT_EQ(readFile("/etc/passwd"), passwd);
+}
+
 TEST_F(PactownctlData, SetuidArchiveIsNeutralised)
 {
     json user = createTenant("setuid-import");
