@@ -25,7 +25,13 @@ int main(int argc, char** argv)
     try {
         return runCommand(line);
     } catch (const sdbus::Error& e) {
-        std::cerr << "pactownctl: " << e.getMessage() << " (" << e.getName() << ")\n";
+        // The bus itself rejects callers that its policy does not admit, with a message about
+        // matched rules; say what the caller can do instead.
+        if (e.getName() == "org.freedesktop.DBus.Error.AccessDenied")
+            std::cerr << "pactownctl: permission denied: pactownd accepts these calls from root only ("
+                      << e.getName() << ")\n";
+        else
+            std::cerr << "pactownctl: " << e.getMessage() << " (" << e.getName() << ")\n";
     } catch (const std::exception& e) {
         std::cerr << "pactownctl: " << e.what() << "\n";
     }
