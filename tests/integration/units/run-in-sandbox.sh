@@ -12,7 +12,7 @@ harness=$source_root/tests/harness/sandbox-systemd
 test_user=pactown_itest
 
 SANDBOX_KEEP_PATHS=$source_root:$build_dir "$harness" start "$state_dir" "$source_root/units/pactown.slice" >/dev/null
-trap '"$harness" stop "$state_dir"' EXIT
+trap '"$harness" stop "$state_dir"; rm -rf "$state_dir"' EXIT
 
 "$harness" enter "$state_dir" useradd --system --no-create-home --shell /usr/sbin/nologin "$test_user"
 "$harness" enter "$state_dir" env PACTOWN_TEST_USER="$test_user" \
