@@ -20,9 +20,11 @@ namespace pactown {
 namespace {
 
 constexpr const char* kBusName = "com.pactown.Isolation1";
-// Threads for the library calls. Each export, import or stats call holds one for its length;
+// Threads for the library calls. Each export, import, stats or delete call holds one for its
+// length, and a delete waits seconds for stubborn processes. With too few threads, quick calls
+// such as RunAsUser queued behind a burst of deletes past the callers' 25-second D-Bus timeout.
 // WaitRun has threads of its own.
-constexpr unsigned kWorkerThreads = 4;
+constexpr unsigned kWorkerThreads = 16;
 
 sigset_t terminationSignals()
 {
