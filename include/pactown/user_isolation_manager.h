@@ -113,10 +113,10 @@ public:
     // a killed process left half done is completed.
     void deleteUser(const std::string& saasUserId, bool deleteHome);
 
-    // Checks the registry against the account files, the homes and the units: rows left in
-    // 'creating' or 'deleting' by a killed process, tenants without a complete account or with
-    // a home that is missing or not theirs alone, accounts named pactown_* that no tenant
-    // owns, runs of unknown tenants and stale temp files of the account writer. With repair,
+    // Checks the registry against the account files, the homes and the units. It finds rows
+    // left in 'creating' or 'deleting' by a killed process, and tenants without a complete
+    // account or with a home that is missing or not theirs alone. It also finds accounts named
+    // pactown_* that no tenant owns, runs of unknown tenants and stale temp files. With repair,
     // completes interrupted creations and deletions (keeping the home), re-creates missing
     // accounts and homes, and corrects the owner and mode of homes owned by root or the
     // tenant. It never removes an account or a home that the registry does not own.

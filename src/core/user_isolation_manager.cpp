@@ -116,10 +116,9 @@ struct UserIsolationManager::State {
         return runs;
     }
 
-    // The steps of a deletion after the row is found, in an order where a process killed at
-    // any step leaves a 'deleting' row that a new call completes: the account goes before the
-    // home, so that no account ever points to a removed home. The caller holds the deletion
-    // lock of the tenant.
+    // Runs the steps of a deletion after the row is found. A process killed at any step leaves
+    // a 'deleting' row that a new call completes. The account goes before the home, so that no
+    // account ever points to a removed home. The caller has the tenant's deletion lock.
     void finishDeletion(const IsolatedUser& user, bool deleteHome)
     {
         tenants.markDeleting(user.saasUserId);

@@ -57,9 +57,9 @@ public:
 
     bool changed() const;
     // Removes the temp files that an interrupted write left (see removeStaleTempFiles()) and
-    // writes every changed file. After additions the order is gshadow, group, shadow, passwd;
-    // after removals it is the reverse, so that a crash between two renames never leaves a
-    // user without its group. Throws InvalidArgumentError when additions and removals were
+    // writes every changed file. After additions the order is gshadow, group, shadow, passwd.
+    // After removals it is the reverse, so a crash between two renames never leaves a user
+    // without its group. Throws InvalidArgumentError when additions and removals were
     // mixed in one update, SystemError when a write fails.
     void commit();
 

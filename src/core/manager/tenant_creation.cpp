@@ -18,8 +18,8 @@ namespace pactown {
 
 namespace {
 
-// Enough attempts to get past every candidate of linuxNameCandidate(); a saas id whose
-// candidates are all taken is a sign of a broken hasher, not of many tenants.
+// Enough attempts to get past every candidate of linuxNameCandidate(). A saas id whose
+// candidates are all taken points to a broken hasher, not to many tenants.
 constexpr unsigned maxNameAttempts = 64;
 // A batch whose account conflicts with a concurrent writer chooses again this often.
 constexpr unsigned maxCreationRounds = 4;
@@ -46,7 +46,7 @@ void fail(const std::vector<TenantStore::PendingCreation*>& requests, std::excep
     }
 }
 
-// Removes a home that a rolled-back creation made, if it still holds nothing but an empty
+// Removes a home that a rolled-back creation made, if it contains nothing but an empty
 // sandboxes/ and belongs to the reserved UID. Anything else is left for doctor() to report.
 void removeEmptyHome(const IsolatedUser& user)
 {
@@ -279,7 +279,7 @@ std::string TenantStore::chooseLinuxName(const std::string& saasUserId, AccountU
 }
 
 // Gives back the reservation of a creation that could not finish: its empty home and its row.
-// The account entries are not touched, because they belong to whoever clashed with it.
+// The account entries are not touched, because they belong to the account it clashed with.
 void TenantStore::rollBack(const Reservation& reservation)
 {
     try {

@@ -28,8 +28,8 @@ Outcome repairable(bool repair)
 }
 
 // Checks that the home exists, is a directory owned by the tenant and has mode 0700. A home
-// owned by root (left by a crash before the chown) or by the tenant is repaired; a home owned
-// by anyone else is reported, because giving it to the tenant could expose another's files.
+// owned by root (left by a crash before the chown) or by the tenant is repaired. A home owned
+// by anyone else is only reported, because giving it to the tenant could expose another's files.
 void checkHome(DoctorReport& report, const IsolatedUser& user, const Config& config, bool repair)
 {
     const std::string path = user.homeDir.string();

@@ -51,8 +51,8 @@ public:
     std::vector<IsolatedUser> list();
 
     // The steps of a deletion, in this order, under TenantLock::Kind::Deletion of the id.
-    // markDeleting() makes an interrupted delete visible and resumable; removeAccount()
-    // removes the account entries if they still have the tenant's UID; forget() removes the
+    // markDeleting() makes an interrupted delete visible and resumable. removeAccount()
+    // removes the account entries if they still have the tenant's UID. forget() removes the
     // row and puts the UID into quarantine.
     void markDeleting(const std::string& saasUserId);
     void removeAccount(const IsolatedUser& user);
@@ -68,8 +68,8 @@ public:
     Registry& registry();
     const Config& config() const { return config_; }
 
-    // What the creation batches of this store did so far, for tests and benchmarks of group
-    // commit: the batches that wrote tenants, and the tenants they wrote.
+    // Counts of the creation batches of this store that wrote tenants, and of those tenants,
+    // for tests and benchmarks of group commit.
     struct BatchCounters {
         uint64_t batches = 0;
         uint64_t tenants = 0;

@@ -15,7 +15,7 @@
 namespace pactown::test {
 
 // A private world for tenant tests, removed by the destructor: an account root with the
-// entries of root and a users base and state directory inside it. The root also holds the
+// entries of root and a users base and state directory inside it. The root also contains the
 // shell and homes of its entries and a link that makes the users base resolve inside it, so
 // that `pwck -R` and `grpck -R` check it as they would check a host.
 class TenantWorld {
@@ -43,7 +43,7 @@ private:
     std::filesystem::path root_;
 };
 
-// Fails the current test when `config` cannot be used: the tests need root to chown homes.
+// Fails the current test unless it runs as root, which the tests need to chown homes.
 void requireRoot();
 
 } // namespace pactown::test

@@ -117,7 +117,8 @@ TEST_F(TenantStoreTest, ConcurrentProcessesNeverShareIdsOrNames)
     for (pid_t child : children) {
         int status = 0;
         ASSERT_EQ(::waitpid(child, &status, 0), child);
-        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+        ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
+        EXPECT_EQ(WEXITSTATUS(status), 0);
     }
 
     TenantStore store(config_, {}, freeHost());
