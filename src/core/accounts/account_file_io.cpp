@@ -142,4 +142,17 @@ void FileReplacement::commit()
         fsyncDirectory(directory);
 }
 
+void writeChangedFiles(std::initializer_list<LoadedAccountFile*> order)
+{
+    FileReplacement replacement;
+    for (LoadedAccountFile* loaded : order) {
+        if (!loaded->file.changed())
+            continue;
+        if (loaded->exists)
+            replacement.stage(loaded->path.string() + "-", loaded->content, loaded->attributes);
+        replacement.stage(loaded->path, loaded->file.serialize(), loaded->attributes);
+    }
+    replacement.commit();
+}
+
 } // namespace pactown

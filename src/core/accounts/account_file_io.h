@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@ struct LoadedAccountFile {
 // Reads `path`. A missing file is empty and gets `defaults` as attributes.
 // Throws SystemError if the file exists but cannot be read or is not a regular file.
 LoadedAccountFile loadAccountFile(const std::filesystem::path& path, const FileAttributes& defaults);
+
+// Saves the old content of each changed file in `order` as "<file>-", as shadow-utils does,
+// stages the new content, then renames them all in that order. Throws SystemError.
+void writeChangedFiles(std::initializer_list<LoadedAccountFile*> order);
 
 // New contents for a set of files, staged as temp files beside their targets and renamed over
 // them in the order they were staged. Temp files that were not renamed are removed by the

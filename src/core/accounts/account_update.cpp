@@ -25,21 +25,6 @@ long daysSinceEpoch()
 }
 
 
-// Saves the old content as "<file>-", as shadow-utils does, and stages the new content, for
-// each changed file in `order`, then renames them all.
-void writeChangedFiles(std::initializer_list<LoadedAccountFile*> order)
-{
-    FileReplacement replacement;
-    for (LoadedAccountFile* loaded : order) {
-        if (!loaded->file.changed())
-            continue;
-        if (loaded->exists)
-            replacement.stage(loaded->path.string() + "-", loaded->content, loaded->attributes);
-        replacement.stage(loaded->path, loaded->file.serialize(), loaded->attributes);
-    }
-    replacement.commit();
-}
-
 } // namespace
 
 void checkNewAccount(const NewAccount& account)

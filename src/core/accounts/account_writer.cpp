@@ -43,21 +43,6 @@ AccountFiles loadAccountFiles(const std::filesystem::path& etc)
     return files;
 }
 
-// Saves the old content as "<file>-" and stages the new content, for each changed file in
-// `order`, then renames them all.
-void writeChangedFiles(std::initializer_list<LoadedAccountFile*> order)
-{
-    FileReplacement replacement;
-    for (LoadedAccountFile* loaded : order) {
-        if (!loaded->file.changed())
-            continue;
-        if (loaded->exists)
-            replacement.stage(loaded->path.string() + "-", loaded->content, loaded->attributes);
-        replacement.stage(loaded->path, loaded->file.serialize(), loaded->attributes);
-    }
-    replacement.commit();
-}
-
 NameSet namesIn(const AccountFile& file)
 {
     NameSet names;
