@@ -1,41 +1,25 @@
 #include "home/home_directory.h"
 
+#include "data/unique_fd.h"
+
 #include <pactown/errors.h>
 
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <utility>
 
 namespace pactown {
 namespace {
 
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    ~FileDescriptor()
-    {
-        if (fd_ >= 0)
-            ::close(fd_);
-    }
-    FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
-
 // Opens (creating if missing) directory `name` below `parentFd` without following a symlink
 // and gives it `mode` and uid:gid.
-FileDescriptor openOwnedDirectory(int parentFd, const std::string& name, mode_t mode, uid_t uid, gid_t gid,
-                                  const std::filesystem::path& shownPath)
+UniqueFd openOwnedDirectory(int parentFd, const std::string& name, mode_t mode, uid_t uid, gid_t gid,
+                            const std::filesystem::path& shownPath)
 {
     if (::mkdirat(parentFd, name.c_str(), mode) < 0 && errno != EEXIST)
         throwSystemError("cannot create directory '" + shownPath.string() + "'", errno);
-    FileDescriptor fd(::openat(parentFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd fd(::openat(parentFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (fd.get() < 0) {
         if (errno == ENOTDIR || errno == ELOOP)
             throw InvalidArgumentError("'" + shownPath.string() + "' exists and is not a directory");
@@ -48,9 +32,9 @@ FileDescriptor openOwnedDirectory(int parentFd, const std::string& name, mode_t 
     return fd;
 }
 
-FileDescriptor openDirectory(const std::filesystem::path& path)
+UniqueFd openDirectory(const std::filesystem::path& path)
 {
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd.get() < 0)
         throwSystemError("cannot open directory '" + path.string() + "'", errno);
     return fd;
@@ -74,8 +58,8 @@ std::filesystem::path createHome(const std::filesystem::path& usersBase, std::st
     }
 
     auto home = usersBase / name;
-    FileDescriptor base = openDirectory(usersBase);
-    FileDescriptor homeFd = openOwnedDirectory(base.get(), std::string(name), 0700, uid, gid, home);
+    UniqueFd base = openDirectory(usersBase);
+    UniqueFd homeFd = openOwnedDirectory(base.get(), std::string(name), 0700, uid, gid, home);
     openOwnedDirectory(homeFd.get(), "sandboxes", 0755, uid, gid, home / "sandboxes");
     return home;
 }
@@ -83,8 +67,8 @@ std::filesystem::path createHome(const std::filesystem::path& usersBase, std::st
 std::filesystem::path createSandbox(const std::filesystem::path& home, std::string_view serviceId, uid_t uid, gid_t gid)
 {
     auto sandboxes = home / "sandboxes";
-    FileDescriptor homeFd = openDirectory(home);
-    FileDescriptor sandboxesFd = openOwnedDirectory(homeFd.get(), "sandboxes", 0755, uid, gid, sandboxes);
+    UniqueFd homeFd = openDirectory(home);
+    UniqueFd sandboxesFd = openOwnedDirectory(homeFd.get(), "sandboxes", 0755, uid, gid, sandboxes);
     auto sandbox = sandboxes / serviceId;
     openOwnedDirectory(sandboxesFd.get(), std::string(serviceId), 0755, uid, gid, sandbox);
     return sandbox;
