@@ -27,29 +27,81 @@ void readStat(const std::map<std::string, sdbus::Variant>& stats, const char* ke
         target = value->second.get<T>();
 }
 
+// Decodes the UTF-8 sequence at `text[at]` (validated by pactownd), returning its code point and
+// advancing `at` past it.
+char32_t decodeCodePoint(const std::string& text, std::size_t& at)
+{
+    const auto lead = static_cast<unsigned char>(text[at]);
+    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    char32_t codePoint = length == 1 ? lead : lead & (0x3F >> (length - 1));
+    for (std::size_t i = 1; i < length && at + i < text.size(); ++i)
+        codePoint = (codePoint << 6) | (static_cast<unsigned char>(text[at + i]) & 0x3F);
+    at += length;
+    return codePoint;
+}
+
+// Characters that change how the rest of a line looks without showing themselves: bidi
+// controls, zero-width characters and the byte order mark.
+bool isInvisible(char32_t codePoint)
+{
+    return (codePoint >= 0x200B && codePoint <= 0x200F) || (codePoint >= 0x202A && codePoint <= 0x202E) ||
+           (codePoint >= 0x2060 && codePoint <= 0x2069) || codePoint == 0xFEFF;
+}
+
+// A cell as shown in a table: invisible characters written as \u{XXXX}, so that two saas ids
+// that differ only in them look different, with its width in code points.
+struct Cell {
+    std::string text;
+    std::size_t width = 0;
+};
+
+Cell showCell(const std::string& value)
+{
+    Cell cell;
+    for (std::size_t at = 0; at < value.size();) {
+        const std::size_t start = at;
+        const char32_t codePoint = decodeCodePoint(value, at);
+        if (isInvisible(codePoint)) {
+            char escaped[16];
+            std::snprintf(escaped, sizeof escaped, "\\u{%04X}", static_cast<unsigned>(codePoint));
+            cell.text += escaped;
+            cell.width += std::char_traits<char>::length(escaped);
+        } else {
+            cell.text.append(value, start, at - start);
+            cell.width += 1;
+        }
+    }
+    return cell;
+}
+
 } // namespace
 
 void printTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows)
 {
-    std::vector<std::size_t> widths(header.size());
-    for (std::size_t column = 0; column < header.size(); ++column) {
-        widths[column] = header[column].size();
-        for (const auto& row : rows)
-            widths[column] = std::max(widths[column], row[column].size());
-    }
+    std::vector<std::vector<Cell>> shown;
+    auto addRow = [&shown](const std::vector<std::string>& values) {
+        shown.emplace_back();
+        for (const auto& value : values)
+            shown.back().push_back(showCell(value));
+    };
+    addRow(header);
+    for (const auto& row : rows)
+        addRow(row);
 
-    auto printRow = [&](const std::vector<std::string>& cells) {
+    std::vector<std::size_t> widths(header.size());
+    for (const auto& row : shown)
+        for (std::size_t column = 0; column < row.size() && column < widths.size(); ++column)
+            widths[column] = std::max(widths[column], row[column].width);
+
+    for (const auto& row : shown) {
         std::string line;
-        for (std::size_t column = 0; column < cells.size(); ++column) {
-            line += cells[column];
-            if (column + 1 < cells.size())
-                line += std::string(widths[column] - cells[column].size() + 2, ' ');
+        for (std::size_t column = 0; column < row.size(); ++column) {
+            line += row[column].text;
+            if (column + 1 < row.size())
+                line += std::string(widths[column] - row[column].width + 2, ' ');
         }
         std::cout << line << "\n";
-    };
-    printRow(header);
-    for (const auto& row : rows)
-        printRow(row);
+    }
 }
 
 void printJson(const nlohmann::json& value)
