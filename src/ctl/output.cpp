@@ -32,7 +32,13 @@ void readStat(const std::map<std::string, sdbus::Variant>& stats, const char* ke
 char32_t decodeCodePoint(const std::string& text, std::size_t& at)
 {
     const auto lead = static_cast<unsigned char>(text[at]);
-    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    std::size_t length = 4;
+    if (lead < 0x80)
+        length = 1;
+    else if (lead < 0xE0)
+        length = 2;
+    else if (lead < 0xF0)
+        length = 3;
     char32_t codePoint = length == 1 ? lead : lead & (0x3F >> (length - 1));
     for (std::size_t i = 1; i < length && at + i < text.size(); ++i)
         codePoint = (codePoint << 6) | (static_cast<unsigned char>(text[at + i]) & 0x3F);
@@ -78,22 +84,22 @@ Cell showCell(const std::string& value)
 
 void printTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows)
 {
-    std::vector<std::vector<Cell>> shown;
-    auto addRow = [&shown](const std::vector<std::string>& values) {
-        shown.emplace_back();
+    std::vector<std::vector<Cell>> cellRows;
+    auto addRow = [&cellRows](const std::vector<std::string>& values) {
+        cellRows.emplace_back();
         for (const auto& value : values)
-            shown.back().push_back(showCell(value));
+            cellRows.back().push_back(showCell(value));
     };
     addRow(header);
     for (const auto& row : rows)
         addRow(row);
 
     std::vector<std::size_t> widths(header.size());
-    for (const auto& row : shown)
+    for (const auto& row : cellRows)
         for (std::size_t column = 0; column < row.size() && column < widths.size(); ++column)
             widths[column] = std::max(widths[column], row[column].width);
 
-    for (const auto& row : shown) {
+    for (const auto& row : cellRows) {
         std::string line;
         for (std::size_t column = 0; column < row.size(); ++column) {
             line += row[column].text;
