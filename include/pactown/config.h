@@ -36,9 +36,9 @@ struct Config {
     std::string parentSlice = "pactown.slice";
 };
 
-// Defaults for the calling user: the root defaults above for root; for anyone else virtual
-// accounts, with the users base and state directory under the caller's own XDG data and state
-// directories (private to the caller, not a predictable path in /tmp).
+// Returns the defaults for the calling user. Root gets the defaults above. Anyone else gets
+// virtual accounts, with the users base and state directory under the caller's own XDG data
+// and state directories, which are private to the caller, unlike a predictable path in /tmp.
 Config defaultConfigForCaller();
 
 // Reads `path` and then `path`.d/*.conf in lexical order, in the format of systemd's daemon

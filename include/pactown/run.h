@@ -46,7 +46,7 @@ struct RunRequest {
     int stderrFd = -1;
 };
 
-// How a run ended.
+// The end of a run, as systemd reports it.
 struct RunResult {
     std::string result;     // systemd's Result= of the unit: "success", "exit-code", "signal", "oom-kill", ...
     std::string exitCode;   // "exited", "killed" or "dumped" (from ExecMainCode)

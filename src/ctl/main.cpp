@@ -26,7 +26,7 @@ int main(int argc, char** argv)
         return runCommand(line);
     } catch (const sdbus::Error& e) {
         // The bus itself rejects callers that its policy does not admit, with a message about
-        // matched rules; say what the caller can do instead.
+        // matched rules, so print what the caller can do instead.
         if (e.getName() == "org.freedesktop.DBus.Error.AccessDenied")
             std::cerr << "pactownctl: permission denied: pactownd accepts these calls from root only ("
                       << e.getName() << ")\n";

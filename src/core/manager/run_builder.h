@@ -11,7 +11,7 @@ namespace pactown {
 
 // Turns a caller's run request into the transient service of one tenant. Throws
 // InvalidArgumentError for an empty command, a bad environment variable, a working directory
-// outside the tenant's home or a limit out of range; nothing is started then.
+// outside the tenant's home or a limit out of range. Nothing is started then.
 TransientService buildTransientService(const Config& config, const IsolatedUser& user, const RunRequest& request);
 
 // Applies the configured defaults to the limits a caller set.

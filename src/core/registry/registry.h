@@ -131,8 +131,8 @@ public:
     // its UID into quarantine, in one transaction. Throws
     // NoSuchUserError when no tenant has that saas user id.
     void removeAndQuarantine(std::string_view saasUserId);
-    // Deletes the row of a creation that was rolled back; only a row in state Creating goes,
-    // and its UID is not quarantined because no file can have it yet.
+    // Deletes the row of a creation that was rolled back. Only a row in state Creating is
+    // deleted, and its UID is not quarantined because no file can have it yet.
     void removeReservation(std::string_view saasUserId);
     // Whether the saas user id belonged to a tenant that was deleted and not created again.
     bool wasDeleted(std::string_view saasUserId);

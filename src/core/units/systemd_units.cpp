@@ -195,7 +195,7 @@ void SystemdUnits::Impl::callFreezerMethod(const char* method, const std::string
     checkRunUnitName(unitName);
     try {
         // systemd 252 freezes units through the cgroup v2 freezer only. Elsewhere every process
-        // of the unit gets SIGSTOP, and SIGCONT to thaw; systemd's KillUnit repeats its pass
+        // of the unit gets SIGSTOP, and SIGCONT to thaw. systemd's KillUnit repeats its pass
         // over the cgroup until it finds no new process, so a fork during the pass is caught.
         if (detectCgroupLayout(cgroupMountRoot_) != CgroupLayout::Unified)
             client_->killUnit(unitName, std::string_view(method) == "FreezeUnit" ? SIGSTOP : SIGCONT);
