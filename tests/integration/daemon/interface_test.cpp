@@ -1,6 +1,7 @@
 // The running pactownd against its introspection XML and its bus policy.
 #include "../support/command.h"
 #include "bus_client.h"
+#include "tenant_fixture.h"
 #include "introspection.h"
 
 #include <cstdlib>
@@ -25,31 +26,7 @@ CommandResult runAsNobody(std::vector<std::string> argv)
     return runCommand(argv);
 }
 
-class DaemonInterface : public ::testing::Test {
-protected:
-    void SetUp() override
-    {
-        requireSandbox();
-        connection_ = openSystemBus();
-        manager_ = std::make_unique<RecordingManager>(*connection_);
-    }
-
-    void TearDown() override
-    {
-        for (const auto& id : created_)
-            manager_->DeleteUser(id, true);
-    }
-
-    sdbus::ObjectPath createTenant(const std::string& saasUserId)
-    {
-        created_.push_back(saasUserId);
-        return manager_->GetOrCreateUser(saasUserId);
-    }
-
-    std::unique_ptr<sdbus::IConnection> connection_;
-    std::unique_ptr<RecordingManager> manager_;
-    std::vector<std::string> created_;
-};
+class DaemonInterface : public DaemonTenantTest {};
 
 TEST_F(DaemonInterface, ManagerIntrospectionMatchesXml)
 {

@@ -1,6 +1,7 @@
 // Tenants, runs and transfers through pactownd's D-Bus API, with the signals they emit.
 #include "../support/command.h"
 #include "bus_client.h"
+#include "tenant_fixture.h"
 
 #include <fcntl.h>
 #include <csignal>
@@ -19,37 +20,14 @@ Options shellCommand(const std::string& command)
     return {{"command", sdbus::Variant(command)}};
 }
 
-class DaemonLifecycle : public ::testing::Test {
+class DaemonLifecycle : public DaemonTenantTest {
 protected:
-    void SetUp() override
-    {
-        requireSandbox();
-        connection_ = openSystemBus();
-        manager_ = std::make_unique<RecordingManager>(*connection_);
-    }
-
-    void TearDown() override
-    {
-        for (const auto& id : created_)
-            manager_->DeleteUser(id, true);
-    }
-
-    sdbus::ObjectPath createTenant(const std::string& saasUserId)
-    {
-        created_.push_back(saasUserId);
-        return manager_->GetOrCreateUser(saasUserId);
-    }
-
     static auto isSignal(const std::string& name, const std::string& firstArgument)
     {
         return [=](const ReceivedSignal& signal) {
             return signal.name == name && !signal.arguments.empty() && signal.arguments[0] == firstArgument;
         };
     }
-
-    std::unique_ptr<sdbus::IConnection> connection_;
-    std::unique_ptr<RecordingManager> manager_;
-    std::vector<std::string> created_;
 };
 
 TEST_F(DaemonLifecycle, CreateAndDeleteEmitSignals)
