@@ -13,7 +13,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -63,6 +65,13 @@ fs::path makeRoot(const fs::path& root)
     return root;
 }
 
+double peakRssMiB()
+{
+    struct rusage usage {};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024;
+}
+
 double secondsSince(Clock::time_point start)
 {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -71,7 +80,8 @@ double secondsSince(Clock::time_point start)
 // Seconds taken by each thousand creations.
 using ChunkTimes = std::vector<double>;
 
-ChunkTimes timeInChunks(size_t count, const std::function<void(size_t)>& create)
+// Reports each thousand on stderr, so that a run of tens of minutes shows its progress.
+ChunkTimes timeInChunks(const char* label, size_t count, const std::function<void(size_t)>& create)
 {
     ChunkTimes times;
     auto start = Clock::now();
@@ -79,6 +89,8 @@ ChunkTimes timeInChunks(size_t count, const std::function<void(size_t)>& create)
         create(i);
         if ((i + 1) % chunk == 0) {
             times.push_back(secondsSince(start));
+            std::fprintf(stderr, "%s: %zu of %zu created, %.3f ms per creation in the last thousand\n", label, i + 1,
+                         count, times.back() * 1000 / chunk);
             start = Clock::now();
         }
     }
@@ -170,10 +182,13 @@ int main(int argc, char** argv)
 
         pactown::Config config = configFor(pactownRoot);
         pactown::UserIsolationManager manager(config);
-        ChunkTimes pactownTimes = timeInChunks(options.count, [&](size_t i) {
+        ChunkTimes pactownTimes = timeInChunks("pactown", options.count, [&](size_t i) {
             manager.getOrCreateUser("tenant-" + std::to_string(i));
         });
-        ChunkTimes useraddTimes = timeInChunks(options.count, [&](size_t i) { runUseradd(useraddRoot, i); });
+        // Measured before useradd runs, although useradd's own memory is not counted in it:
+        // RUSAGE_SELF covers this process only.
+        double pactownPeakMiB = peakRssMiB();
+        ChunkTimes useraddTimes = timeInChunks("useradd", options.count, [&](size_t i) { runUseradd(useraddRoot, i); });
 
         std::printf("accounts benchmark: %zu tenants in private account roots under '%s'\n", options.count,
                     options.directory.c_str());
@@ -182,6 +197,7 @@ int main(int argc, char** argv)
         printRow("useradd --prefix", useraddTimes);
         std::printf("%-28s %10.2f %10.2f\n", "ratio useradd / pactown", useraddTimes.front() / pactownTimes.front(),
                     useraddTimes.back() / pactownTimes.back());
+        std::printf("peak RSS of this process after the pactown creations: %.1f MiB\n", pactownPeakMiB);
         std::printf("getUser of an existing tenant: %.1f us (mean of 10000 calls)\n",
                     meanGetUserMicroseconds(manager, "tenant-" + std::to_string(options.count / 2)));
         benchmarkGroupCommit(options.directory / "concurrent", 2 * chunk, 8);

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <random>
 #include <set>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,7 +60,88 @@ void fsyncDirectory(const std::filesystem::path& directory)
         throwSystemError("failed to fsync directory " + quotePath(directory), error);
 }
 
+constexpr std::string_view tempFileMarker = ".pactown";
+
+// Six characters, as mkostemp() appends them, so that removeStaleTempFiles() recognises the
+// name.
+std::string tempSuffix()
+{
+    static constexpr std::string_view alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    thread_local std::mt19937 generator(std::random_device{}());
+    std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
+    std::string suffix(6, ' ');
+    for (char& character : suffix)
+        character = alphabet[pick(generator)];
+    return suffix;
+}
+
+// Gives "<file>-" the version of <file> that is about to be replaced, as shadow-utils does.
+// A hard link copies nothing, so the cost of a write does not double with the size of the
+// files. The linked version stays as it is because writers of account files (shadow-utils,
+// systemd-sysusers, this product) replace them by rename; one that wrote in place would only
+// make the backup newer. Where hard links are not supported, the content is copied.
+void keepPreviousVersion(const LoadedAccountFile& loaded)
+{
+    const std::filesystem::path backup = loaded.path.string() + "-";
+    for (unsigned attempt = 0; attempt < 100; ++attempt) {
+        std::string temp = backup.string() + std::string(tempFileMarker) + tempSuffix();
+        if (::link(loaded.path.c_str(), temp.c_str()) == 0) {
+            crashPoint("account-file-linked");
+            int result = ::rename(temp.c_str(), backup.c_str());
+            int error = errno;
+            // When "<file>-" is already a link to the same inode (a write was interrupted after
+            // its backup), rename() succeeds without doing anything and the temp name stays.
+            ::unlink(temp.c_str());
+            if (result != 0)
+                throwSystemError("failed to rename " + quotePath(temp) + " to " + quotePath(backup), error);
+            crashPoint("account-file-backed-up");
+            return;
+        }
+        if (errno == EEXIST)
+            continue;
+        if (errno != EPERM && errno != EXDEV && errno != EMLINK && errno != EOPNOTSUPP)
+            throwSystemError("failed to link " + quotePath(loaded.path) + " to " + quotePath(temp), errno);
+        break;
+    }
+
+    int fd = ::open(loaded.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        throwSystemError("failed to open " + quotePath(loaded.path), errno);
+    std::string content;
+    try {
+        content = readAll(fd, loaded.path);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    FileReplacement copy;
+    copy.stage(backup, content, loaded.attributes);
+    copy.commit();
+}
+
 } // namespace
+
+FileIdentity fileIdentityOf(const struct stat& status)
+{
+    return {
+        .exists = true,
+        .device = status.st_dev,
+        .inode = status.st_ino,
+        .size = status.st_size,
+        .mtimeNanoseconds = int64_t{status.st_mtim.tv_sec} * 1000000000 + status.st_mtim.tv_nsec,
+    };
+}
+
+FileIdentity currentFileIdentity(const std::filesystem::path& path)
+{
+    struct stat status {};
+    if (::lstat(path.c_str(), &status) == 0)
+        return fileIdentityOf(status);
+    if (errno != ENOENT)
+        throwSystemError("failed to stat " + quotePath(path), errno);
+    return {};
+}
 
 LoadedAccountFile loadAccountFile(const std::filesystem::path& path, const FileAttributes& defaults)
 {
@@ -74,21 +156,22 @@ LoadedAccountFile loadAccountFile(const std::filesystem::path& path, const FileA
         throwSystemError("failed to open " + quotePath(path), errno);
 
     struct stat status {};
+    std::string content;
     try {
         if (::fstat(fd, &status) != 0)
             throwSystemError("failed to stat " + quotePath(path), errno);
         if (!S_ISREG(status.st_mode))
             throw SystemError(quotePath(path) + " is not a regular file");
-        loaded.content = readAll(fd, path);
+        content = readAll(fd, path);
     } catch (...) {
         ::close(fd);
         throw;
     }
     ::close(fd);
 
-    loaded.exists = true;
+    loaded.identity = fileIdentityOf(status);
     loaded.attributes = {status.st_mode & 07777, status.st_uid, status.st_gid};
-    loaded.file = AccountFile::parse(loaded.content);
+    loaded.file = AccountFile::parse(content);
     return loaded;
 }
 
@@ -98,10 +181,10 @@ FileReplacement::~FileReplacement()
         ::unlink(staged.temp.c_str());
 }
 
-void FileReplacement::stage(const std::filesystem::path& target, std::string_view content,
-                            const FileAttributes& attributes)
+FileIdentity FileReplacement::stage(const std::filesystem::path& target, std::string_view content,
+                                    const FileAttributes& attributes)
 {
-    std::string temp = target.string() + ".pactownXXXXXX";
+    std::string temp = target.string() + std::string(tempFileMarker) + "XXXXXX";
     int fd = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd < 0)
         throwSystemError("failed to create a temp file beside " + quotePath(target), errno);
@@ -109,6 +192,7 @@ void FileReplacement::stage(const std::filesystem::path& target, std::string_vie
 
     // Owner and mode are set before the content is written, so the secret content of shadow
     // is never readable with looser permissions than the file it replaces.
+    struct stat status {};
     try {
         if (::fchown(fd, attributes.owner, attributes.group) != 0)
             throwSystemError("failed to change the owner of " + quotePath(temp), errno);
@@ -117,6 +201,8 @@ void FileReplacement::stage(const std::filesystem::path& target, std::string_vie
         writeAll(fd, content, temp);
         if (::fsync(fd) != 0)
             throwSystemError("failed to fsync " + quotePath(temp), errno);
+        if (::fstat(fd, &status) != 0)
+            throwSystemError("failed to stat " + quotePath(temp), errno);
     } catch (...) {
         ::close(fd);
         throw;
@@ -124,6 +210,8 @@ void FileReplacement::stage(const std::filesystem::path& target, std::string_vie
     if (::close(fd) != 0)
         throwSystemError("failed to close " + quotePath(temp), errno);
     crashPoint("account-file-staged");
+    // rename() keeps the inode, size and mtime.
+    return fileIdentityOf(status);
 }
 
 void FileReplacement::commit()
@@ -145,14 +233,46 @@ void FileReplacement::commit()
 void writeChangedFiles(std::initializer_list<LoadedAccountFile*> order)
 {
     FileReplacement replacement;
+    std::vector<std::pair<LoadedAccountFile*, FileIdentity>> written;
     for (LoadedAccountFile* loaded : order) {
         if (!loaded->file.changed())
             continue;
-        if (loaded->exists)
-            replacement.stage(loaded->path.string() + "-", loaded->content, loaded->attributes);
-        replacement.stage(loaded->path, loaded->file.serialize(), loaded->attributes);
+        if (loaded->identity.exists)
+            keepPreviousVersion(*loaded);
+        written.emplace_back(loaded, replacement.stage(loaded->path, loaded->file.serialize(), loaded->attributes));
     }
     replacement.commit();
+    for (auto& [loaded, identity] : written) {
+        loaded->identity = identity;
+        loaded->file.markWritten();
+    }
+}
+
+std::vector<std::filesystem::path> listStaleTempFiles(const std::filesystem::path& root)
+{
+    std::vector<std::filesystem::path> paths;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(root / "etc", error)) {
+        std::string name = entry.path().filename().string();
+        auto marker = name.rfind(tempFileMarker);
+        // mkostemp() appends six characters to the marker.
+        if (marker != std::string::npos && marker + tempFileMarker.size() + 6 == name.size())
+            paths.push_back(entry.path());
+    }
+    if (error)
+        throw SystemError("cannot read directory '" + (root / "etc").string() + "': " + error.message());
+    return paths;
+}
+
+std::vector<std::filesystem::path> removeStaleTempFiles(const std::filesystem::path& root, const AccountLock&)
+{
+    std::vector<std::filesystem::path> removed;
+    for (auto& path : listStaleTempFiles(root)) {
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+            throwSystemError("failed to remove the stale temp file '" + path.string() + "'", errno);
+        removed.push_back(std::move(path));
+    }
+    return removed;
 }
 
 } // namespace pactown

@@ -1,14 +1,17 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <vector>
 
 #include "accounts/account_files.h"
+#include "accounts/account_lock.h"
 
 namespace pactown {
 
@@ -20,11 +23,27 @@ struct FileAttributes {
     gid_t group = 0;
 };
 
-// An account file as read from disk.
+// What tells one version of a file from another: every writer of the account files either
+// renames a new file over the old one (new inode) or writes in place (new size or mtime).
+// A file that does not exist has the default identity.
+struct FileIdentity {
+    bool exists = false;
+    dev_t device = 0;
+    ino_t inode = 0;
+    off_t size = 0;
+    int64_t mtimeNanoseconds = 0;
+
+    bool operator==(const FileIdentity&) const = default;
+};
+
+FileIdentity fileIdentityOf(const struct stat& status);
+// lstat() of `path`. Throws SystemError for an error other than ENOENT.
+FileIdentity currentFileIdentity(const std::filesystem::path& path);
+
+// An account file as read from disk, or as this process last wrote it.
 struct LoadedAccountFile {
     std::filesystem::path path;
-    bool exists = false;
-    std::string content;
+    FileIdentity identity;
     FileAttributes attributes;
     AccountFile file;
 };
@@ -33,8 +52,10 @@ struct LoadedAccountFile {
 // Throws SystemError if the file exists but cannot be read or is not a regular file.
 LoadedAccountFile loadAccountFile(const std::filesystem::path& path, const FileAttributes& defaults);
 
-// Saves the old content of each changed file in `order` as "<file>-", as shadow-utils does,
-// stages the new content, then renames them all in that order. Throws SystemError.
+// Keeps the version on disk of each changed file in `order` as "<file>-", as shadow-utils
+// does, stages the new contents, then renames them all in that order. Afterwards each
+// written file has the identity of its new version and no pending change.
+// Throws SystemError; then the files renamed until the failure stay replaced.
 void writeChangedFiles(std::initializer_list<LoadedAccountFile*> order);
 
 // New contents for a set of files, staged as temp files beside their targets and renamed over
@@ -47,10 +68,10 @@ public:
     FileReplacement(const FileReplacement&) = delete;
     FileReplacement& operator=(const FileReplacement&) = delete;
 
-    // Writes `content` to a temp file with `attributes`, fsynced.
-    // Throws SystemError.
-    void stage(const std::filesystem::path& target, std::string_view content,
-               const FileAttributes& attributes);
+    // Writes `content` to a temp file with `attributes`, fsynced, and returns the identity
+    // that the target will have once it is renamed. Throws SystemError.
+    FileIdentity stage(const std::filesystem::path& target, std::string_view content,
+                       const FileAttributes& attributes);
 
     // Renames every staged file over its target and fsyncs the directories.
     // Throws SystemError. The files renamed until then stay replaced.
@@ -63,5 +84,15 @@ private:
     };
     std::vector<Staged> staged_;
 };
+
+// The temp files in <root>/etc that a write of this product creates ("<file>.pactownXXXXXX",
+// and "<file>-.pactownXXXXXX" for backups). Outside the AccountLock some may belong to a write
+// in progress. Throws SystemError when etc/ cannot be read.
+std::vector<std::filesystem::path> listStaleTempFiles(const std::filesystem::path& root);
+
+// Removes temp files that an interrupted write left in <root>/etc (see listStaleTempFiles()).
+// Call it only under the AccountLock, when no write of this product can be in progress.
+// Returns the paths it removed. Throws SystemError when etc/ cannot be read.
+std::vector<std::filesystem::path> removeStaleTempFiles(const std::filesystem::path& root, const AccountLock& lock);
 
 } // namespace pactown

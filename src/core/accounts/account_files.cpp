@@ -191,7 +191,12 @@ AccountFile AccountFile::parse(std::string_view content)
 
 std::string AccountFile::serialize() const
 {
+    // Sized once: the files are rewritten on every update and reach megabytes.
+    size_t size = lines_.size();
+    for (const auto& line : lines_)
+        size += line.size();
     std::string content;
+    content.reserve(size);
     for (const auto& line : lines_) {
         content += line;
         if (&line != &lines_.back() || finalNewline_)

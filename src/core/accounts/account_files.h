@@ -86,6 +86,8 @@ public:
     std::string serialize() const;
     const std::vector<std::string>& lines() const { return lines_; }
     bool changed() const { return changed_; }
+    // Records that the lines as they are now were saved.
+    void markWritten() { changed_ = false; }
 
     // Inserts an entry line before the first NIS line, or at the end if there is none.
     // shadow-utils does the same, so that local entries take precedence over NIS.

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,15 +29,53 @@ enum class AccountPresence {
     Conflict, // the name, UID or GID belongs to something else
 };
 
+struct AccountSnapshot;
+
+// The account files of one root as the last AccountUpdate left them: parsed, indexed and equal
+// to the versions on disk. A long-lived owner keeps one, so that the next update starts from
+// it instead of rereading and reindexing every file, which would make each creation cost more
+// as the files grow. An update uses it only if every file still has the identity recorded in
+// it (see FileIdentity), that is, if no other program wrote the files since.
+class AccountFilesCache {
+public:
+    AccountFilesCache();
+    ~AccountFilesCache();
+    AccountFilesCache(const AccountFilesCache&) = delete;
+    AccountFilesCache& operator=(const AccountFilesCache&) = delete;
+
+    // How many updates started from the cache and how many read the files.
+    struct Counters {
+        uint64_t reused = 0;
+        uint64_t read = 0;
+    };
+    Counters counters() const;
+
+private:
+    friend class AccountUpdate;
+    // Hands the snapshot to one update at a time; a concurrent update reads the files.
+    std::unique_ptr<AccountSnapshot> take();
+    void keep(std::unique_ptr<AccountSnapshot> snapshot, bool reused);
+
+    mutable std::mutex mutex_;
+    std::unique_ptr<AccountSnapshot> snapshot_;
+    Counters counters_;
+};
+
 // One update of <root>/etc/{passwd,group,shadow,gshadow}: the files read once under an
-// AccountLock that the caller holds, checked and changed in memory, then written with one
-// commit(). Several accounts can be added or removed in one update, which is how concurrent
-// creations share one write.
+// AccountLock that the caller holds (or taken from `cache` when unchanged on disk), checked
+// and changed in memory, then written with one commit(). Several accounts can be added or
+// removed in one update, which is how concurrent creations share one write.
 class AccountUpdate {
 public:
     // Reads the four files. `lock` is only evidence that the caller holds the lock for the
-    // whole life of the update. Throws SystemError if a file exists but cannot be read.
-    AccountUpdate(const std::filesystem::path& root, const AccountLock& lock);
+    // whole life of the update. With a cache, the files are read only when one of them
+    // changed since the cache was filled, and the destructor puts the state back into the
+    // cache unless the update has changes that were not committed.
+    // Throws SystemError if a file exists but cannot be read.
+    AccountUpdate(const std::filesystem::path& root, const AccountLock& lock, AccountFilesCache* cache = nullptr);
+    ~AccountUpdate();
+    AccountUpdate(const AccountUpdate&) = delete;
+    AccountUpdate& operator=(const AccountUpdate&) = delete;
 
     // Describes `account` against the files as read and changed so far. For Conflict,
     // `reason` receives a message naming what clashes.
@@ -42,7 +83,7 @@ public:
     // Whether the name appears in any of the four files.
     bool hasName(std::string_view name) const;
     // UIDs of passwd and GIDs of group.
-    const std::unordered_set<uid_t>& usedIds() const { return usedIds_; }
+    const std::unordered_set<uid_t>& usedIds() const;
     std::optional<PasswdEntry> user(std::string_view name) const;
     std::optional<GroupEntry> group(std::string_view name) const;
     // The users of passwd, in file order.
@@ -64,34 +105,16 @@ public:
     void commit();
 
 private:
-    void indexEntries();
-
     std::filesystem::path root_;
     const AccountLock& lock_;
-    LoadedAccountFile passwd_;
-    LoadedAccountFile group_;
-    LoadedAccountFile shadow_;
-    LoadedAccountFile gshadow_;
-    // Indexes of the entries, kept up to date by add() and remove(), so that checking a
-    // batch of accounts or every tenant costs one read of the files.
-    std::set<std::string, std::less<>> names_;
-    std::unordered_set<uid_t> usedIds_;
-    std::unordered_map<std::string, PasswdEntry> users_;
-    std::unordered_map<std::string, GroupEntry> groups_;
-    std::unordered_map<uid_t, std::string> uidOwners_;
-    std::unordered_map<gid_t, std::string> gidOwners_;
-    std::set<std::string, std::less<>> shadowNames_;
-    std::set<std::string, std::less<>> gshadowNames_;
+    AccountFilesCache* cache_;
+    std::unique_ptr<AccountSnapshot> state_;
+    bool reused_ = false;
     bool added_ = false;
     bool removed_ = false;
 };
 
 // Throws InvalidArgumentError when the name, IDs, or home of `account` cannot be written.
 void checkNewAccount(const NewAccount& account);
-
-// Removes temp files that an interrupted write left in <root>/etc ("<file>.pactownXXXXXX").
-// Call it only under the AccountLock, when no write of this product can be in progress.
-// Returns the paths it removed. Throws SystemError when etc/ cannot be read.
-std::vector<std::filesystem::path> removeStaleTempFiles(const std::filesystem::path& root, const AccountLock& lock);
 
 } // namespace pactown

@@ -1,7 +1,5 @@
 #include "accounts/account_writer.h"
 
-#include <ctime>
-#include <map>
 #include <set>
 #include <spdlog/spdlog.h>
 
@@ -14,48 +12,9 @@ namespace pactown {
 
 namespace {
 
-using NameSet = std::set<std::string, std::less<>>;
-
-// The four files of one root, read under the lock.
-struct AccountFiles {
-    LoadedAccountFile passwd;
-    LoadedAccountFile group;
-    LoadedAccountFile shadow;
-    LoadedAccountFile gshadow;
-};
-
-// New files get the modes of a Debian system: passwd and group 0644 root:root, shadow and
-// gshadow 0640 root:shadow (root:root if the root has no group "shadow").
-AccountFiles loadAccountFiles(const std::filesystem::path& etc)
-{
-    AccountFiles files;
-    files.passwd = loadAccountFile(etc / "passwd", {0644, 0, 0});
-    files.group = loadAccountFile(etc / "group", {0644, 0, 0});
-
-    gid_t shadowGroup = 0;
-    for (const auto& line : files.group.file.lines()) {
-        auto entry = parseGroupLine(line);
-        if (entry && entry->name == "shadow")
-            shadowGroup = entry->gid;
-    }
-    files.shadow = loadAccountFile(etc / "shadow", {0640, 0, shadowGroup});
-    files.gshadow = loadAccountFile(etc / "gshadow", {0640, 0, shadowGroup});
-    return files;
-}
-
-NameSet namesIn(const AccountFile& file)
-{
-    NameSet names;
-    for (const auto& line : file.lines()) {
-        if (auto name = entryName(line))
-            names.emplace(*name);
-    }
-    return names;
-}
-
 void checkNoDuplicates(const std::vector<NewAccount>& accounts)
 {
-    NameSet names;
+    std::set<std::string, std::less<>> names;
     std::set<uid_t> uids;
     std::set<gid_t> gids;
     for (const auto& account : accounts) {
@@ -68,68 +27,15 @@ void checkNoDuplicates(const std::vector<NewAccount>& accounts)
     }
 }
 
-// The entry lines of one new account, formatted before the lock is taken so that invalid
-// fields are rejected early.
-struct AccountLines {
-    std::string passwd;
-    std::string group;
-    std::string shadow;
-    std::string gshadow;
-};
-
-AccountLines formatAccount(const NewAccount& account, long today)
+// Formats the lines of every account once, so that a field that cannot be written is rejected
+// before the lock is taken.
+void checkFields(const std::vector<NewAccount>& accounts)
 {
-    return {
+    for (const auto& account : accounts) {
+        checkNewAccount(account);
         formatPasswdLine({account.name, "x", account.uid, account.gid, account.gecos, account.home.string(),
-                          account.shell}),
-        formatGroupLine({account.name, "x", account.gid, {}}),
-        formatShadowLine({account.name, "!*", std::to_string(today), "", "", "", "", "", ""}),
-        formatGshadowLine({account.name, "!*", {}, {}}),
-    };
-}
-
-} // namespace
-
-namespace {
-
-void checkNamesFree(const std::vector<NewAccount>& accounts, const LoadedAccountFile& loaded)
-{
-    NameSet existing = namesIn(loaded.file);
-    for (const auto& account : accounts) {
-        if (existing.contains(account.name))
-            throw AccountConflictError("account name " + quoteForMessage(account.name) + " already exists in '" +
-                                       loaded.path.string() + "'");
+                          account.shell});
     }
-}
-
-void checkIdsFree(const std::vector<NewAccount>& accounts, const AccountFiles& files)
-{
-    std::map<uid_t, std::string> uidOwners;
-    for (const auto& line : files.passwd.file.lines()) {
-        if (auto entry = parsePasswdLine(line))
-            uidOwners.emplace(entry->uid, entry->name);
-    }
-    std::map<gid_t, std::string> gidOwners;
-    for (const auto& line : files.group.file.lines()) {
-        if (auto entry = parseGroupLine(line))
-            gidOwners.emplace(entry->gid, entry->name);
-    }
-
-    for (const auto& account : accounts) {
-        if (auto it = uidOwners.find(account.uid); it != uidOwners.end())
-            throw AccountConflictError("UID " + std::to_string(account.uid) + " of account " +
-                                       quoteForMessage(account.name) + " is already used by " +
-                                       quoteForMessage(it->second) + " in '" + files.passwd.path.string() + "'");
-        if (auto it = gidOwners.find(account.gid); it != gidOwners.end())
-            throw AccountConflictError("GID " + std::to_string(account.gid) + " of account " +
-                                       quoteForMessage(account.name) + " is already used by group " +
-                                       quoteForMessage(it->second) + " in '" + files.group.path.string() + "'");
-    }
-}
-
-long daysSinceEpoch()
-{
-    return static_cast<long>(std::time(nullptr) / (24 * 60 * 60));
 }
 
 } // namespace
@@ -143,26 +49,20 @@ void AccountWriter::addAccounts(const std::vector<NewAccount>& accounts)
 {
     if (accounts.empty())
         return;
-    for (const auto& account : accounts)
-        checkNewAccount(account);
+    checkFields(accounts);
     checkNoDuplicates(accounts);
-    std::vector<AccountLines> lines;
-    for (const auto& account : accounts)
-        lines.push_back(formatAccount(account, daysSinceEpoch()));
 
     AccountLock lock(root_, lockTimeout_);
-    AccountFiles files = loadAccountFiles(root_ / "etc");
-    for (const auto* loaded : {&files.passwd, &files.group, &files.shadow, &files.gshadow})
-        checkNamesFree(accounts, *loaded);
-    checkIdsFree(accounts, files);
-
-    for (auto& line : lines) {
-        files.passwd.file.insertEntry(std::move(line.passwd));
-        files.group.file.insertEntry(std::move(line.group));
-        files.shadow.file.insertEntry(std::move(line.shadow));
-        files.gshadow.file.insertEntry(std::move(line.gshadow));
+    AccountUpdate update(root_, lock);
+    for (const auto& account : accounts) {
+        // Unlike AccountUpdate::add(), which completes a partial account, the writer only
+        // creates: a name found in any file is another account's.
+        if (update.hasName(account.name))
+            throw AccountConflictError("account name " + quoteForMessage(account.name) +
+                                       " already exists in the account files under '" + root_.string() + "'");
+        update.add(account);
     }
-    writeChangedFiles({&files.gshadow, &files.group, &files.shadow, &files.passwd});
+    update.commit();
     spdlog::debug("added {} accounts under '{}'", accounts.size(), root_.string());
 }
 
@@ -175,17 +75,14 @@ void AccountWriter::removeAccounts(const std::vector<std::string>& names)
             throw InvalidArgumentError("account name " + quoteForMessage(name) +
                                        " does not match ^[a-z_][a-z0-9_-]{0,30}$");
     }
-    NameSet nameSet(names.begin(), names.end());
 
     AccountLock lock(root_, lockTimeout_);
-    AccountFiles files = loadAccountFiles(root_ / "etc");
-    size_t removedUsers = files.passwd.file.removeEntries(nameSet);
-    files.shadow.file.removeEntries(nameSet);
-    files.group.file.removeEntries(nameSet);
-    files.gshadow.file.removeEntries(nameSet);
-
-    writeChangedFiles({&files.passwd, &files.shadow, &files.group, &files.gshadow});
-    spdlog::debug("removed {} of {} accounts under '{}'", removedUsers, names.size(), root_.string());
+    AccountUpdate update(root_, lock);
+    size_t removed = 0;
+    for (const auto& name : names)
+        removed += update.remove(name) ? 1 : 0;
+    update.commit();
+    spdlog::debug("removed {} of {} accounts under '{}'", removed, names.size(), root_.string());
 }
 
 std::optional<PasswdEntry> AccountWriter::findUser(std::string_view name) const

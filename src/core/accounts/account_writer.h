@@ -35,12 +35,12 @@ struct NewAccount {
 // Writes users and groups into <root>/etc/{passwd,group,shadow,gshadow} by itself, in the
 // manner of systemd-sysusers --root, instead of running useradd once per account.
 //
-// Each call is one update under AccountLock. The files are read again under the lock and
-// changed in memory. Every changed file is written to a temp file in the same directory
+// Each call is one AccountUpdate under AccountLock. The files are read again under the lock
+// and changed in memory. Every changed file is written to a temp file in the same directory
 // with the mode and owner of the file it replaces, fsynced and renamed over it, and then
-// the directory is fsynced. Before a file is replaced its old content is saved as "<file>-"
-// (as shadow-utils does) so that an operator can compare or roll back. Lines the call does
-// not change are written back byte for byte.
+// the directory is fsynced. The version a file replaces stays as "<file>-" (as with
+// shadow-utils) so that an operator can compare or roll back. Lines the call does not change
+// are written back byte for byte.
 //
 // A crash between the renames of one call can leave one file updated and another not. The
 // renames go in an order where that is harmless (see addAccounts and removeAccounts).

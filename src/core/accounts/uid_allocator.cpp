@@ -209,10 +209,10 @@ struct UidAllocator::Subordinate {
     TakenIds ids;
 };
 
-UidAllocator::UidAllocator(const UidRange& range, const std::filesystem::path& root, std::unordered_set<uid_t> taken,
-                           std::function<bool(uid_t)> knownToNss)
+UidAllocator::UidAllocator(const UidRange& range, const std::filesystem::path& root,
+                           std::function<bool(uid_t)> isTaken, std::function<bool(uid_t)> knownToNss)
     : range_(range)
-    , taken_(std::move(taken))
+    , isTaken_(std::move(isTaken))
     , subordinate_(std::make_unique<Subordinate>())
     , knownToNss_(std::move(knownToNss))
     , next_(range.min)
@@ -233,9 +233,9 @@ uid_t UidAllocator::allocate()
         if (id > range_.max)
             break;
         auto candidate = static_cast<uid_t>(id);
-        if (taken_.contains(candidate) || knownToNss_(candidate))
+        if (isTaken_(candidate) || knownToNss_(candidate))
             continue;
-        taken_.insert(candidate);
+        // The IDs below next_ are never proposed again, which covers those handed out.
         next_ = id + 1;
         return candidate;
     }

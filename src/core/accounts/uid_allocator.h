@@ -6,7 +6,6 @@
 #include <memory>
 #include <string_view>
 #include <sys/types.h>
-#include <unordered_set>
 
 namespace pactown {
 
@@ -44,14 +43,15 @@ uid_t allocateUid(const UidRange& range, const std::filesystem::path& root,
                   const std::function<bool(uid_t)>& knownToNss = isIdKnownToNss);
 
 // Hands out free IDs one after another, for a batch of accounts created in one update. The
-// files are read once by the constructor; the caller passes the IDs that are taken already.
+// caller knows which IDs are taken already and answers through `isTaken`, so that nothing
+// proportional to the number of accounts is copied per batch.
 class UidAllocator {
 public:
-    // `taken`: the UIDs of passwd, the GIDs of group and the IDs that the registry stores,
-    // quarantined ones included. The constructor reads <root>/etc/subuid and subgid.
+    // `isTaken`: whether an ID is a UID of passwd, a GID of group or an ID that the registry
+    // stores, quarantined ones included. The constructor reads <root>/etc/subuid and subgid.
     // Throws ConfigError for a range that checkUidRange() rejects, SystemError if a file exists
     // but cannot be read.
-    UidAllocator(const UidRange& range, const std::filesystem::path& root, std::unordered_set<uid_t> taken,
+    UidAllocator(const UidRange& range, const std::filesystem::path& root, std::function<bool(uid_t)> isTaken,
                  std::function<bool(uid_t)> knownToNss = isIdKnownToNss);
     ~UidAllocator();
     UidAllocator(const UidAllocator&) = delete;
@@ -65,7 +65,7 @@ public:
 private:
     struct Subordinate;
     UidRange range_;
-    std::unordered_set<uid_t> taken_;
+    std::function<bool(uid_t)> isTaken_;
     std::unique_ptr<Subordinate> subordinate_;
     std::function<bool(uid_t)> knownToNss_;
     uint64_t next_;

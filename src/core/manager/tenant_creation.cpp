@@ -129,7 +129,7 @@ void TenantStore::createLocked(std::vector<PendingCreation*> unresolved)
             std::optional<AccountUpdate> accounts;
             if (system) {
                 lock.emplace(config_.accountRoot);
-                accounts.emplace(config_.accountRoot, *lock);
+                accounts.emplace(config_.accountRoot, *lock, accountCache_.get());
             }
             for (auto& reservation : reserveAll(unresolved, system ? &*accounts : nullptr)) {
                 if (reservation.alreadyActive) {
@@ -243,10 +243,12 @@ std::optional<TenantStore::Reservation> TenantStore::reserveOne(const std::strin
         user.linuxGid = ::getgid();
     } else {
         if (!allocator) {
-            std::unordered_set<uid_t> taken = registry_->reservedUids();
-            taken.insert(accounts->usedIds().begin(), accounts->usedIds().end());
+            // `accounts` outlives the allocator, which lives for one reservation transaction.
+            auto isTaken = [accounts, reserved = registry_->reservedUids()](uid_t id) {
+                return accounts->usedIds().contains(id) || reserved.contains(id);
+            };
             allocator = std::make_unique<UidAllocator>(UidRange{config_.uidMin, config_.uidMax}, config_.accountRoot,
-                                                       std::move(taken), host_.isIdKnown);
+                                                       std::move(isTaken), host_.isIdKnown);
         }
         user.linuxUid = allocator->allocate();
         user.linuxGid = user.linuxUid;

@@ -87,19 +87,6 @@ void checkAccount(DoctorReport& report, const IsolatedUser& user, AccountUpdate&
         repairable(repair));
 }
 
-std::vector<std::filesystem::path> listStaleTempFiles(const std::filesystem::path& root)
-{
-    std::vector<std::filesystem::path> paths;
-    std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(root / "etc", error)) {
-        std::string name = entry.path().filename().string();
-        auto marker = name.rfind(".pactown");
-        if (marker != std::string::npos && marker + 14 == name.size())
-            paths.push_back(entry.path());
-    }
-    return paths;
-}
-
 } // namespace
 
 void TenantStore::doctor(DoctorReport& report, bool repair)
@@ -163,7 +150,7 @@ void TenantStore::checkTenants(DoctorReport& report, bool repair)
     if (repair)
         removeStaleTempFiles(config_.accountRoot, lock);
 
-    AccountUpdate accounts(config_.accountRoot, lock);
+    AccountUpdate accounts(config_.accountRoot, lock, accountCache_.get());
     for (const auto& record : tenants)
         checkAccount(report, toUser(record), accounts, repair);
     for (const auto& entry : accounts.users()) {

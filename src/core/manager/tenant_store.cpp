@@ -18,6 +18,7 @@ TenantStore::TenantStore(const Config& config, NameHasher hasher, HostAccounts h
     , hasher_(hasher ? std::move(hasher) : NameHasher(sha256Hex))
     , host_(std::move(host))
     , registry_(std::make_unique<Registry>(config.stateDirectory))
+    , accountCache_(std::make_unique<AccountFilesCache>())
 {
     if (!host_.isIdKnown)
         host_.isIdKnown = isIdKnownToNss;
@@ -84,6 +85,11 @@ TenantStore::BatchCounters TenantStore::batchCounters()
     return counters_;
 }
 
+AccountFilesCache::Counters TenantStore::accountReadCounters() const
+{
+    return accountCache_->counters();
+}
+
 size_t TenantStore::queuedCreations()
 {
     std::lock_guard lock(queueMutex_);
@@ -125,7 +131,7 @@ void TenantStore::removeAccount(const IsolatedUser& user)
     if (user.mode != AccountMode::System)
         return;
     AccountLock lock(config_.accountRoot);
-    AccountUpdate accounts(config_.accountRoot, lock);
+    AccountUpdate accounts(config_.accountRoot, lock, accountCache_.get());
     std::string reason;
     if (accounts.presenceOf(accountOf(user), &reason) == AccountPresence::Conflict) {
         // The name or UID belongs to an account that this product did not create.

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "accounts/account_update.h"
 #include "registry/registry.h"
 
 namespace pactown {
@@ -75,6 +76,9 @@ public:
         uint64_t tenants = 0;
     };
     BatchCounters batchCounters();
+    // How many account file updates of this store started from the files as the previous
+    // one left them, and how many read them.
+    AccountFilesCache::Counters accountReadCounters() const;
     // The getOrCreate() calls waiting for the next batch.
     size_t queuedCreations();
 
@@ -98,6 +102,9 @@ private:
     NameHasher hasher_;
     HostAccounts host_;
     std::unique_ptr<Registry> registry_;
+    // The account files as this store last read or wrote them, so that a creation does not
+    // reread and reindex every account.
+    std::unique_ptr<AccountFilesCache> accountCache_;
 
     std::mutex queueMutex_;
     std::condition_variable queueDone_;

@@ -55,8 +55,9 @@ protected:
 TEST_F(DeletionCrash, EveryKillPointIsCompleted)
 {
     const std::vector<std::string> points = {
-        "delete-marked", "delete-runs-stopped", "delete-files-removed", "account-file-staged",
-        "account-file-renamed", "delete-account-removed", "delete-home-removed",
+        "delete-marked",          "delete-runs-stopped",    "delete-files-removed",
+        "account-file-linked",    "account-file-backed-up", "account-file-staged",
+        "account-file-renamed",   "delete-account-removed", "delete-home-removed",
     };
     unsigned kills = 0;
     for (const auto& point : points) {

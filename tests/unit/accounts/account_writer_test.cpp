@@ -178,7 +178,7 @@ TEST_F(AccountWriterTest, ConflictingIdsNameTheClash)
         FAIL() << "UID 1 of daemon was accepted";
     } catch (const AccountConflictError& error) {
         EXPECT_STREQ(error.name(), "AccountConflict");
-        EXPECT_NE(std::string(error.what()).find("UID 1 of account 'pactown_a' is already used by 'daemon'"),
+        EXPECT_NE(std::string(error.what()).find("cannot add account 'pactown_a': UID 1 belongs to user 'daemon'"),
                   std::string::npos)
             << error.what();
     }

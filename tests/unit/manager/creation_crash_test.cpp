@@ -110,7 +110,8 @@ TEST_F(CreationCrashTest, EveryKillPointIsRepaired)
 {
     // Each point is tried at increasing occurrences until the child no longer reaches it.
     const std::vector<std::string> points = {
-        "create-reserved", "create-home-made", "account-file-staged", "account-file-renamed",
+        "create-reserved", "create-home-made", "account-file-linked", "account-file-backed-up",
+        "account-file-staged", "account-file-renamed",
         "create-accounts-written", "create-activated",
     };
     unsigned kills = 0;
