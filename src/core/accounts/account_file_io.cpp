@@ -75,49 +75,20 @@ std::string tempSuffix()
     return suffix;
 }
 
-// Gives "<file>-" the version of <file> that is about to be replaced, as shadow-utils does.
-// A hard link copies nothing, so the cost of a write does not double with the size of the
-// files. The linked version stays as it is because writers of account files (shadow-utils,
-// systemd-sysusers, this product) replace them by rename; one that wrote in place would only
-// make the backup newer. Where hard links are not supported, the content is copied.
-void keepPreviousVersion(const LoadedAccountFile& loaded)
+std::string readFile(const std::filesystem::path& path)
 {
-    const std::filesystem::path backup = loaded.path.string() + "-";
-    for (unsigned attempt = 0; attempt < 100; ++attempt) {
-        std::string temp = backup.string() + std::string(tempFileMarker) + tempSuffix();
-        if (::link(loaded.path.c_str(), temp.c_str()) == 0) {
-            crashPoint("account-file-linked");
-            int result = ::rename(temp.c_str(), backup.c_str());
-            int error = errno;
-            // When "<file>-" is already a link to the same inode (a write was interrupted after
-            // its backup), rename() succeeds without doing anything and the temp name stays.
-            ::unlink(temp.c_str());
-            if (result != 0)
-                throwSystemError("failed to rename " + quotePath(temp) + " to " + quotePath(backup), error);
-            crashPoint("account-file-backed-up");
-            return;
-        }
-        if (errno == EEXIST)
-            continue;
-        if (errno != EPERM && errno != EXDEV && errno != EMLINK && errno != EOPNOTSUPP)
-            throwSystemError("failed to link " + quotePath(loaded.path) + " to " + quotePath(temp), errno);
-        break;
-    }
-
-    int fd = ::open(loaded.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        throwSystemError("failed to open " + quotePath(loaded.path), errno);
+        throwSystemError("failed to open " + quotePath(path), errno);
     std::string content;
     try {
-        content = readAll(fd, loaded.path);
+        content = readAll(fd, path);
     } catch (...) {
         ::close(fd);
         throw;
     }
     ::close(fd);
-    FileReplacement copy;
-    copy.stage(backup, content, loaded.attributes);
-    copy.commit();
+    return content;
 }
 
 } // namespace
@@ -188,7 +159,7 @@ FileIdentity FileReplacement::stage(const std::filesystem::path& target, std::st
     int fd = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd < 0)
         throwSystemError("failed to create a temp file beside " + quotePath(target), errno);
-    staged_.push_back({temp, target});
+    staged_.push_back({temp, target, false});
 
     // Owner and mode are set before the content is written, so the secret content of shadow
     // is never readable with looser permissions than the file it replaces.
@@ -214,16 +185,40 @@ FileIdentity FileReplacement::stage(const std::filesystem::path& target, std::st
     return fileIdentityOf(status);
 }
 
+bool FileReplacement::stageLink(const std::filesystem::path& source, const std::filesystem::path& target)
+{
+    for (unsigned attempt = 0; attempt < 100; ++attempt) {
+        std::string temp = target.string() + std::string(tempFileMarker) + tempSuffix();
+        if (::link(source.c_str(), temp.c_str()) == 0) {
+            staged_.push_back({temp, target, true});
+            crashPoint("account-file-linked");
+            return true;
+        }
+        if (errno == EEXIST)
+            continue;
+        if (errno == EPERM || errno == EXDEV || errno == EMLINK || errno == EOPNOTSUPP)
+            return false;
+        throwSystemError("failed to link " + quotePath(source) + " to " + quotePath(temp), errno);
+    }
+    throw SystemError("failed to find a free temp name beside " + quotePath(target));
+}
+
 void FileReplacement::commit()
 {
     std::set<std::filesystem::path> directories;
     while (!staged_.empty()) {
         const Staged& staged = staged_.front();
-        if (::rename(staged.temp.c_str(), staged.target.c_str()) != 0)
-            throwSystemError("failed to rename " + quotePath(staged.temp) + " to " + quotePath(staged.target), errno);
+        int result = ::rename(staged.temp.c_str(), staged.target.c_str());
+        int error = errno;
+        // rename() between two links of one inode succeeds without removing the temp name.
+        if (staged.isLink)
+            ::unlink(staged.temp.c_str());
+        if (result != 0)
+            throwSystemError("failed to rename " + quotePath(staged.temp) + " to " + quotePath(staged.target), error);
         directories.insert(staged.target.parent_path());
+        bool isLink = staged.isLink;
         staged_.erase(staged_.begin());
-        crashPoint("account-file-renamed");
+        crashPoint(isLink ? "account-file-backed-up" : "account-file-renamed");
     }
 
     for (const auto& directory : directories)
@@ -237,9 +232,16 @@ void writeChangedFiles(std::initializer_list<LoadedAccountFile*> order)
     for (LoadedAccountFile* loaded : order) {
         if (!loaded->file.changed())
             continue;
-        if (loaded->identity.exists)
-            keepPreviousVersion(*loaded);
         written.emplace_back(loaded, replacement.stage(loaded->path, loaded->file.serialize(), loaded->attributes));
+        if (!loaded->identity.exists)
+            continue;
+        // The version being replaced becomes "<file>-" right after the new one is in place.
+        // A hard link copies nothing, so a write does not cost twice the size of the files.
+        // The backup is linked to the old inode only after the file has left it, because
+        // shadow-utils rewrites "<file>-" in place and would otherwise truncate the file.
+        std::filesystem::path backup = loaded->path.string() + "-";
+        if (!replacement.stageLink(loaded->path, backup))
+            replacement.stage(backup, readFile(loaded->path), loaded->attributes);
     }
     replacement.commit();
     for (auto& [loaded, identity] : written) {

@@ -23,9 +23,12 @@ struct FileAttributes {
     gid_t group = 0;
 };
 
-// What tells one version of a file from another: every writer of the account files either
-// renames a new file over the old one (new inode) or writes in place (new size or mtime).
-// A file that does not exist has the default identity.
+// Device, inode, size and mtime of a file, which differ between two versions of it: a writer
+// either renames a new file over the old one (new inode) or writes in place (new size or
+// mtime). A file that does not exist has the default identity.
+// NOTE: an in-place write that keeps the size, within the file system's timestamp
+// granularity after the previous write, keeps the identity too. Writers that take the
+// AccountLock cannot do that while this product holds it.
 struct FileIdentity {
     bool exists = false;
     dev_t device = 0;
@@ -52,9 +55,9 @@ struct LoadedAccountFile {
 // Throws SystemError if the file exists but cannot be read or is not a regular file.
 LoadedAccountFile loadAccountFile(const std::filesystem::path& path, const FileAttributes& defaults);
 
-// Keeps the version on disk of each changed file in `order` as "<file>-", as shadow-utils
-// does, stages the new contents, then renames them all in that order. Afterwards each
-// written file has the identity of its new version and no pending change.
+// Stages the new content of each changed file in `order`, then renames them all in that
+// order. The version each one replaces becomes "<file>-", as with shadow-utils. Afterwards
+// each written file has the identity of its new version and no pending change.
 // Throws SystemError; then the files renamed until the failure stay replaced.
 void writeChangedFiles(std::initializer_list<LoadedAccountFile*> order);
 
@@ -73,7 +76,13 @@ public:
     FileIdentity stage(const std::filesystem::path& target, std::string_view content,
                        const FileAttributes& attributes);
 
-    // Renames every staged file over its target and fsyncs the directories.
+    // Links `source` under a temp name, to be renamed over `target` by commit(), so that
+    // `target` gets the inode that `source` has now. Returns false when the file system does
+    // not support hard links. Throws SystemError.
+    bool stageLink(const std::filesystem::path& source, const std::filesystem::path& target);
+
+    // Renames every staged file over its target, in the order of staging, and fsyncs the
+    // directories.
     // Throws SystemError. The files renamed until then stay replaced.
     void commit();
 
@@ -81,6 +90,7 @@ private:
     struct Staged {
         std::filesystem::path temp;
         std::filesystem::path target;
+        bool isLink = false;
     };
     std::vector<Staged> staged_;
 };

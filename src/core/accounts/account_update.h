@@ -52,7 +52,7 @@ public:
 
 private:
     friend class AccountUpdate;
-    // Hands the snapshot to one update at a time; a concurrent update reads the files.
+    // Hands the snapshot to one update at a time. A concurrent update reads the files.
     std::unique_ptr<AccountSnapshot> take();
     void keep(std::unique_ptr<AccountSnapshot> snapshot, bool reused);
 

@@ -43,8 +43,8 @@ uid_t allocateUid(const UidRange& range, const std::filesystem::path& root,
                   const std::function<bool(uid_t)>& knownToNss = isIdKnownToNss);
 
 // Hands out free IDs one after another, for a batch of accounts created in one update. The
-// caller knows which IDs are taken already and answers through `isTaken`, so that nothing
-// proportional to the number of accounts is copied per batch.
+// caller reports the IDs that are taken already through `isTaken`, so that no set of every
+// used ID is copied per batch.
 class UidAllocator {
 public:
     // `isTaken`: whether an ID is a UID of passwd, a GID of group or an ID that the registry

@@ -160,9 +160,9 @@ TEST_F(AccountUpdateCacheTest, PreviousVersionIsKeptAsBackup)
     EXPECT_EQ(root.readFile("passwd-").find("pactown_b"), std::string::npos);
 }
 
-// A write interrupted after its backup leaves "<file>-" linked to the file itself; the next
+// A write interrupted after its backup leaves "<file>-" linked to the file itself. The next
 // write must not leave its own temp link behind.
-TEST_F(AccountUpdateCacheTest, BackupAlreadyLinkedToTheFileLeavesNoTempFile)
+TEST_F(AccountUpdateCacheTest, LinkedBackupLeavesNoTempFile)
 {
     std::filesystem::create_hard_link(root.etc() / "passwd", root.etc() / "passwd-");
     addWithCache(tenant("pactown_a", 65536));
