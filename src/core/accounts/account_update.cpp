@@ -291,8 +291,7 @@ void AccountUpdate::commit()
 {
     if (added_ && removed_)
         throw InvalidArgumentError("an account update cannot both add and remove accounts");
-    if (added_ || removed_)
-        removeStaleTempFiles(root_, lock_);
+    removeStaleTempFiles(root_, lock_);
     if (added_)
         writeChangedFiles({&state_->gshadow, &state_->group, &state_->shadow, &state_->passwd});
     else if (removed_)

@@ -97,8 +97,10 @@ public:
     bool remove(std::string_view name);
 
     bool changed() const;
-    // Removes the temp files that an interrupted write left (see removeStaleTempFiles()) and
-    // writes every changed file. After additions the order is gshadow, group, shadow, passwd.
+    // Removes the temp files that an interrupted write left (see removeStaleTempFiles()), even
+    // when nothing changed, and writes every changed file. A write killed after its last
+    // rename leaves the temp link of a backup. After additions the order is gshadow, group,
+    // shadow, passwd.
     // After removals it is the reverse, so a crash between two renames never leaves a user
     // without its group. Throws InvalidArgumentError when additions and removals were
     // mixed in one update, SystemError when a write fails.

@@ -159,7 +159,7 @@ void TenantStore::createLocked(std::vector<PendingCreation*> unresolved)
                 }
                 written.push_back(std::move(reservation));
             }
-            if (system && accounts->changed())
+            if (system)
                 accounts->commit();
         }
         crashPoint("create-accounts-written");

@@ -138,8 +138,8 @@ void TenantStore::removeAccount(const IsolatedUser& user)
         spdlog::debug("not removing account '{}' of a deleted tenant: {}", user.linuxUsername, reason);
         return;
     }
-    if (accounts.remove(user.linuxUsername))
-        accounts.commit();
+    accounts.remove(user.linuxUsername);
+    accounts.commit();
 }
 
 void TenantStore::forget(const IsolatedUser& user)

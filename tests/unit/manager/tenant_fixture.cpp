@@ -4,6 +4,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace pactown::test {
@@ -124,6 +125,14 @@ std::string TenantWorld::accountCheckErrors() const
 {
     std::string errors = runCapturingOutput("pwck -r -R '" + root_.string() + "'");
     errors += runCapturingOutput("grpck -r -R '" + root_.string() + "'");
+    for (const char* name : {"passwd", "group", "shadow", "gshadow"}) {
+        struct stat file {};
+        struct stat backup {};
+        auto path = root_ / "etc" / name;
+        if (::stat(path.c_str(), &file) == 0 && ::stat((path.string() + "-").c_str(), &backup) == 0 &&
+            file.st_ino == backup.st_ino)
+            errors += path.string() + "- is a link to " + path.string() + "\n";
+    }
     return errors;
 }
 
