@@ -178,6 +178,29 @@ TEST_F(TenantStoreTest, ExistingTenantLookupSkipsAccountFiles)
     std::filesystem::rename(world_.root() / "passwd.saved", passwd);
 }
 
+// Creations one after another start from the files as the previous one wrote them, and an
+// entry written meanwhile by another program is read and kept.
+TEST_F(TenantStoreTest, CreationsReuseParsedAccountFiles)
+{
+    TenantStore store(config_, {}, freeHost());
+    uid_t lastUid = 0;
+    for (int i = 0; i < 5; ++i)
+        lastUid = store.getOrCreate("reuse-" + std::to_string(i)).linuxUid;
+    EXPECT_EQ(store.accountReadCounters().read, 1u);
+    EXPECT_EQ(store.accountReadCounters().reused, 4u);
+
+    // The UID that the next creation would take.
+    std::string foreignUid = std::to_string(lastUid + 1);
+    world_.appendLine("passwd", "foreign:x:" + foreignUid + ":" + foreignUid + "::/nonexistent:/usr/sbin/nologin");
+    IsolatedUser next = store.getOrCreate("reuse-5");
+    EXPECT_EQ(store.accountReadCounters().read, 2u);
+    EXPECT_EQ(next.linuxUid, lastUid + 2);
+    bool foreignKept = false;
+    for (const auto& entry : world_.users())
+        foreignKept = foreignKept || entry.name == "foreign";
+    EXPECT_TRUE(foreignKept);
+}
+
 TEST_F(TenantStoreTest, ExhaustedRangeIsNamedError)
 {
     Config config = world_.config(70000, 70001);
