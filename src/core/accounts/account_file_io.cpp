@@ -5,7 +5,11 @@
 #include <pactown/errors.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
 #include <random>
 #include <set>
 #include <sys/stat.h>
@@ -91,6 +95,27 @@ std::string readFile(const std::filesystem::path& path)
     return content;
 }
 
+// Rejects, before anything is renamed, a file that rename() could not replace, so that such
+// a file does not stop an update halfway through the four files.
+void checkReplaceable(const std::filesystem::path& path)
+{
+    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 && errno == ENOENT)
+        return;
+    if (fd < 0)
+        throwSystemError("failed to open " + quotePath(path), errno);
+    int flags = 0;
+    int result = ::ioctl(fd, FS_IOC_GETFLAGS, &flags);
+    int error = errno;
+    ::close(fd);
+    // File systems without inode flags cannot make a file immutable either.
+    if (result != 0 && error != ENOTTY && error != EOPNOTSUPP && error != EINVAL)
+        throwSystemError("failed to read the inode flags of " + quotePath(path), error);
+    if (result == 0 && (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL)) != 0)
+        throw SystemError(quotePath(path) + " is immutable or append-only and cannot be replaced; clear the flag "
+                          "with 'chattr -i -a " + path.string() + "'");
+}
+
 } // namespace
 
 FileIdentity fileIdentityOf(const struct stat& status)
@@ -101,6 +126,7 @@ FileIdentity fileIdentityOf(const struct stat& status)
         .inode = status.st_ino,
         .size = status.st_size,
         .mtimeNanoseconds = int64_t{status.st_mtim.tv_sec} * 1000000000 + status.st_mtim.tv_nsec,
+        .ctimeNanoseconds = int64_t{status.st_ctim.tv_sec} * 1000000000 + status.st_ctim.tv_nsec,
     };
 }
 
@@ -152,18 +178,17 @@ FileReplacement::~FileReplacement()
         ::unlink(staged.temp.c_str());
 }
 
-FileIdentity FileReplacement::stage(const std::filesystem::path& target, std::string_view content,
-                                    const FileAttributes& attributes)
+void FileReplacement::stage(const std::filesystem::path& target, std::string_view content,
+                            const FileAttributes& attributes, Role role)
 {
     std::string temp = target.string() + std::string(tempFileMarker) + "XXXXXX";
     int fd = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd < 0)
         throwSystemError("failed to create a temp file beside " + quotePath(target), errno);
-    staged_.push_back({temp, target, false});
+    staged_.push_back({temp, target, role});
 
     // Owner and mode are set before the content is written, so the secret content of shadow
     // is never readable with looser permissions than the file it replaces.
-    struct stat status {};
     try {
         if (::fchown(fd, attributes.owner, attributes.group) != 0)
             throwSystemError("failed to change the owner of " + quotePath(temp), errno);
@@ -172,8 +197,6 @@ FileIdentity FileReplacement::stage(const std::filesystem::path& target, std::st
         writeAll(fd, content, temp);
         if (::fsync(fd) != 0)
             throwSystemError("failed to fsync " + quotePath(temp), errno);
-        if (::fstat(fd, &status) != 0)
-            throwSystemError("failed to stat " + quotePath(temp), errno);
     } catch (...) {
         ::close(fd);
         throw;
@@ -181,8 +204,6 @@ FileIdentity FileReplacement::stage(const std::filesystem::path& target, std::st
     if (::close(fd) != 0)
         throwSystemError("failed to close " + quotePath(temp), errno);
     crashPoint("account-file-staged");
-    // rename() keeps the inode, size and mtime.
-    return fileIdentityOf(status);
 }
 
 bool FileReplacement::stageLink(const std::filesystem::path& source, const std::filesystem::path& target)
@@ -190,7 +211,7 @@ bool FileReplacement::stageLink(const std::filesystem::path& source, const std::
     for (unsigned attempt = 0; attempt < 100; ++attempt) {
         std::string temp = target.string() + std::string(tempFileMarker) + tempSuffix();
         if (::link(source.c_str(), temp.c_str()) == 0) {
-            staged_.push_back({temp, target, true});
+            staged_.push_back({temp, target, Role::Backup});
             crashPoint("account-file-linked");
             return true;
         }
@@ -210,15 +231,22 @@ void FileReplacement::commit()
         const Staged& staged = staged_.front();
         int result = ::rename(staged.temp.c_str(), staged.target.c_str());
         int error = errno;
-        // rename() between two links of one inode succeeds without removing the temp name.
-        if (staged.isLink)
-            ::unlink(staged.temp.c_str());
-        if (result != 0)
-            throwSystemError("failed to rename " + quotePath(staged.temp) + " to " + quotePath(staged.target), error);
         directories.insert(staged.target.parent_path());
-        bool isLink = staged.isLink;
+        if (staged.role == Role::Backup) {
+            // rename() between two links of one inode succeeds without removing the temp name.
+            ::unlink(staged.temp.c_str());
+            // The files are already replaced, so a backup that cannot be kept (say, "<file>-"
+            // is a directory) must not fail an update that has happened.
+            if (result != 0)
+                spdlog::warn("failed to keep the replaced version as {}: {}; the account files are "
+                             "written, move {} away so that the next update keeps a backup",
+                             quotePath(staged.target), std::strerror(error), quotePath(staged.target));
+        } else if (result != 0) {
+            throwSystemError("failed to rename " + quotePath(staged.temp) + " to " + quotePath(staged.target), error);
+        }
+        Role role = staged.role;
         staged_.erase(staged_.begin());
-        crashPoint(isLink ? "account-file-backed-up" : "account-file-renamed");
+        crashPoint(role == Role::Backup ? "account-file-backed-up" : "account-file-renamed");
     }
 
     for (const auto& directory : directories)
@@ -227,12 +255,17 @@ void FileReplacement::commit()
 
 void writeChangedFiles(std::initializer_list<LoadedAccountFile*> order)
 {
-    FileReplacement replacement;
-    std::vector<std::pair<LoadedAccountFile*, FileIdentity>> written;
+    std::vector<LoadedAccountFile*> written;
     for (LoadedAccountFile* loaded : order) {
-        if (!loaded->file.changed())
-            continue;
-        written.emplace_back(loaded, replacement.stage(loaded->path, loaded->file.serialize(), loaded->attributes));
+        if (loaded->file.changed()) {
+            checkReplaceable(loaded->path);
+            written.push_back(loaded);
+        }
+    }
+
+    FileReplacement replacement;
+    for (LoadedAccountFile* loaded : written) {
+        replacement.stage(loaded->path, loaded->file.serialize(), loaded->attributes);
         if (!loaded->identity.exists)
             continue;
         // The version being replaced becomes "<file>-" right after the new one is in place.
@@ -241,11 +274,12 @@ void writeChangedFiles(std::initializer_list<LoadedAccountFile*> order)
         // shadow-utils rewrites "<file>-" in place and would otherwise truncate the file.
         std::filesystem::path backup = loaded->path.string() + "-";
         if (!replacement.stageLink(loaded->path, backup))
-            replacement.stage(backup, readFile(loaded->path), loaded->attributes);
+            replacement.stage(backup, readFile(loaded->path), loaded->attributes, FileReplacement::Role::Backup);
     }
     replacement.commit();
-    for (auto& [loaded, identity] : written) {
-        loaded->identity = identity;
+    // Taken after the rename, which changes the ctime.
+    for (LoadedAccountFile* loaded : written) {
+        loaded->identity = currentFileIdentity(loaded->path);
         loaded->file.markWritten();
     }
 }

@@ -23,18 +23,19 @@ struct FileAttributes {
     gid_t group = 0;
 };
 
-// Device, inode, size and mtime of a file, which differ between two versions of it: a writer
-// either renames a new file over the old one (new inode) or writes in place (new size or
-// mtime). A file that does not exist has the default identity.
-// NOTE: an in-place write that keeps the size, within the file system's timestamp
-// granularity after the previous write, keeps the identity too. Writers that take the
-// AccountLock cannot do that while this product holds it.
+// Device, inode, size, mtime and ctime of a file, which differ between two versions of it. A
+// writer either renames a new file over the old one (new inode) or writes in place (new ctime,
+// which no program can set back). A file that does not exist has the default identity.
+// NOTE: an in-place write within the file system's timestamp granularity after the previous
+// change, keeping the size, keeps the identity too. Writers that take the AccountLock cannot
+// do that while this product holds it.
 struct FileIdentity {
     bool exists = false;
     dev_t device = 0;
     ino_t inode = 0;
     off_t size = 0;
     int64_t mtimeNanoseconds = 0;
+    int64_t ctimeNanoseconds = 0;
 
     bool operator==(const FileIdentity&) const = default;
 };
@@ -56,9 +57,11 @@ struct LoadedAccountFile {
 LoadedAccountFile loadAccountFile(const std::filesystem::path& path, const FileAttributes& defaults);
 
 // Stages the new content of each changed file in `order`, then renames them all in that
-// order. The version each one replaces becomes "<file>-", as with shadow-utils. Afterwards
-// each written file has the identity of its new version and no pending change.
-// Throws SystemError; then the files renamed until the failure stay replaced.
+// order. The version each one replaces becomes "<file>-", as with shadow-utils, unless that
+// name cannot be replaced, which is logged. Afterwards each written file has the identity of
+// its new version and no pending change.
+// Throws SystemError, before any rename for an immutable or append-only file; after a failed
+// rename, the files renamed until then stay replaced.
 void writeChangedFiles(std::initializer_list<LoadedAccountFile*> order);
 
 // New contents for a set of files, staged as temp files beside their targets and renamed over
@@ -71,14 +74,17 @@ public:
     FileReplacement(const FileReplacement&) = delete;
     FileReplacement& operator=(const FileReplacement&) = delete;
 
-    // Writes `content` to a temp file with `attributes`, fsynced, and returns the identity
-    // that the target will have once it is renamed. Throws SystemError.
-    FileIdentity stage(const std::filesystem::path& target, std::string_view content,
-                       const FileAttributes& attributes);
+    // The purpose of a staged file. A backup whose rename fails is logged and skipped, because
+    // the files it backs up are already replaced by then.
+    enum class Role { File, Backup };
 
-    // Links `source` under a temp name, to be renamed over `target` by commit(), so that
-    // `target` gets the inode that `source` has now. Returns false when the file system does
-    // not support hard links. Throws SystemError.
+    // Writes `content` to a temp file with `attributes`, fsynced. Throws SystemError.
+    void stage(const std::filesystem::path& target, std::string_view content, const FileAttributes& attributes,
+               Role role = Role::File);
+
+    // Links `source` under a temp name, to be renamed over `target` by commit() as a backup,
+    // so that `target` gets the inode that `source` has now. Returns false when the file
+    // system does not support hard links. Throws SystemError.
     bool stageLink(const std::filesystem::path& source, const std::filesystem::path& target);
 
     // Renames every staged file over its target, in the order of staging, and fsyncs the
@@ -90,7 +96,7 @@ private:
     struct Staged {
         std::filesystem::path temp;
         std::filesystem::path target;
-        bool isLink = false;
+        Role role = Role::File;
     };
     std::vector<Staged> staged_;
 };

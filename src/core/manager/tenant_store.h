@@ -98,7 +98,8 @@ private:
     void rollBack(const Reservation& reservation);
     void checkTenants(DoctorReport& report, bool repair);
 
-    const Config& config_;
+    // A copy, so that a store outlives the Config it was given.
+    const Config config_;
     NameHasher hasher_;
     HostAccounts host_;
     std::unique_ptr<Registry> registry_;

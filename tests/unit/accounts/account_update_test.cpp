@@ -6,9 +6,17 @@
 
 #include <gtest/gtest.h>
 
+#include <pactown/errors.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include "temp_root.h"
 
@@ -160,8 +168,8 @@ TEST_F(AccountUpdateCacheTest, PreviousVersionIsKeptAsBackup)
     EXPECT_EQ(root.readFile("passwd-").find("pactown_b"), std::string::npos);
 }
 
-// A write interrupted after its backup leaves "<file>-" linked to the file itself. The next
-// write must not leave its own temp link behind.
+// When "<file>-" is already a link to the file itself, rename() of the new backup link does
+// nothing. The write must still remove its temp link.
 TEST_F(AccountUpdateCacheTest, LinkedBackupLeavesNoTempFile)
 {
     std::filesystem::create_hard_link(root.etc() / "passwd", root.etc() / "passwd-");
@@ -169,6 +177,69 @@ TEST_F(AccountUpdateCacheTest, LinkedBackupLeavesNoTempFile)
 
     EXPECT_EQ(root.readFile("passwd-"), basePasswd);
     EXPECT_EQ(root.strayFiles(), "");
+}
+
+// An edit in place that keeps the size and puts the mtime back still changes the ctime.
+TEST_F(AccountUpdateCacheTest, RestoredMtimeIsNoticed)
+{
+    addWithCache(tenant("pactown_a", 65536));
+    auto path = root.etc() / "passwd";
+    struct stat before = root.statFile("passwd");
+    {
+        std::fstream passwd(path, std::ios::in | std::ios::out);
+        passwd.seekp(0);
+        passwd << "R00T";
+    }
+    struct timespec times[2] = {before.st_atim, before.st_mtim};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0);
+    ASSERT_EQ(root.statFile("passwd").st_size, before.st_size);
+
+    addWithCache(tenant("pactown_b", 65537));
+    EXPECT_EQ(cache.counters().read, 2u);
+    EXPECT_EQ(root.readFile("passwd").rfind("R00T", 0), 0u);
+}
+
+// A backup name that cannot be replaced does not stop an update whose files are written.
+TEST_F(AccountUpdateCacheTest, BackupDirectoryDoesNotStopUpdate)
+{
+    std::filesystem::create_directory(root.etc() / "gshadow-");
+    addWithCache(tenant("pactown_a", 65536));
+
+    EXPECT_NE(root.readFile("gshadow").find("pactown_a:"), std::string::npos);
+    EXPECT_NE(root.readFile("passwd").find("pactown_a:"), std::string::npos);
+    EXPECT_EQ(root.readFile("passwd-"), basePasswd);
+    EXPECT_TRUE(std::filesystem::is_directory(root.etc() / "gshadow-"));
+    EXPECT_EQ(root.strayFiles(), "");
+}
+
+// An immutable file is found before the first rename, so no file is replaced.
+TEST_F(AccountUpdateCacheTest, ImmutableFileLeavesAllFilesUnchanged)
+{
+    auto path = root.etc() / "passwd";
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    int flags = 0;
+    ASSERT_EQ(::ioctl(fd, FS_IOC_GETFLAGS, &flags), 0)
+        << "the test needs a file system with inode flags (ext4, xfs, btrfs, tmpfs 6.0+) for " << root.path();
+    flags |= FS_IMMUTABLE_FL;
+    ASSERT_EQ(::ioctl(fd, FS_IOC_SETFLAGS, &flags), 0) << std::strerror(errno);
+
+    try {
+        addWithCache(tenant("pactown_a", 65536));
+        ADD_FAILURE() << "an immutable passwd was accepted";
+    } catch (const SystemError& error) {
+        EXPECT_NE(std::string(error.what()).find("immutable"), std::string::npos) << error.what();
+    }
+    EXPECT_EQ(root.readFile("gshadow"), baseGshadow);
+    EXPECT_EQ(root.readFile("group"), baseGroup);
+    EXPECT_EQ(root.readFile("shadow"), baseShadow);
+    EXPECT_FALSE(root.exists("gshadow-"));
+
+    flags &= ~FS_IMMUTABLE_FL;
+    ASSERT_EQ(::ioctl(fd, FS_IOC_SETFLAGS, &flags), 0);
+    ::close(fd);
+    addWithCache(tenant("pactown_a", 65536));
+    EXPECT_NE(root.readFile("passwd").find("pactown_a:"), std::string::npos);
 }
 
 } // namespace
