@@ -98,7 +98,7 @@ private:
     void rollBack(const Reservation& reservation);
     void checkTenants(DoctorReport& report, bool repair);
 
-    // A copy, so that a store outlives the Config it was given.
+    // A copy, so that the store stays valid after the caller's Config is gone.
     const Config config_;
     NameHasher hasher_;
     HostAccounts host_;

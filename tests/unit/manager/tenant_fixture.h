@@ -34,9 +34,9 @@ public:
     std::vector<GroupEntry> groups() const;
     void appendLine(const std::string& file, const std::string& line) const;
 
-    // Runs pwck -r and grpck -r on the root and returns their output, and names every
-    // "<file>-" that shares the inode of its file: shadow-utils rewrites the backup in place,
-    // so the next useradd would truncate the file itself. Empty when all is clean.
+    // Runs pwck -r and grpck -r on the root and returns their output. Also names every
+    // "<file>-" that shares the inode of its file, because shadow-utils rewrites the backup in
+    // place and the next useradd would truncate the file itself. Empty when all is clean.
     std::string accountCheckErrors() const;
 
 private:
