@@ -116,8 +116,6 @@ void checkReplaceable(const std::filesystem::path& path)
                           "with 'chattr -i -a " + path.string() + "'");
 }
 
-} // namespace
-
 FileIdentity fileIdentityOf(const struct stat& status)
 {
     return {
@@ -129,6 +127,8 @@ FileIdentity fileIdentityOf(const struct stat& status)
         .ctimeNanoseconds = int64_t{status.st_ctim.tv_sec} * 1000000000 + status.st_ctim.tv_nsec,
     };
 }
+
+} // namespace
 
 FileIdentity currentFileIdentity(const std::filesystem::path& path)
 {

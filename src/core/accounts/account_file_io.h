@@ -40,7 +40,6 @@ struct FileIdentity {
     bool operator==(const FileIdentity&) const = default;
 };
 
-FileIdentity fileIdentityOf(const struct stat& status);
 // lstat() of `path`. Throws SystemError for an error other than ENOENT.
 FileIdentity currentFileIdentity(const std::filesystem::path& path);
 

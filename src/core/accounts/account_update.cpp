@@ -3,10 +3,7 @@
 #include <pactown/errors.h>
 
 #include <array>
-#include <cerrno>
 #include <ctime>
-#include <dirent.h>
-#include <unistd.h>
 
 #include "accounts/account_writer.h"
 #include "identity/linux_name.h"

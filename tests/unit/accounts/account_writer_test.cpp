@@ -38,10 +38,7 @@ class AccountWriterTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        root.writeFile("passwd", basePasswd, 0644);
-        root.writeFile("group", baseGroup, 0644);
-        root.writeFile("shadow", baseShadow, 0640, 0, 42);
-        root.writeFile("gshadow", baseGshadow, 0640, 0, 42);
+        root.writeAccountFiles(basePasswd, baseGroup, baseShadow, baseGshadow);
     }
 
     void expectFilesUnchanged()

@@ -39,6 +39,15 @@ void TempRoot::writeFile(const std::string& name, const std::string& content, mo
     ASSERT_EQ(::chown(file.c_str(), owner, group), 0) << file << ": tests of account files need root";
 }
 
+void TempRoot::writeAccountFiles(const std::string& passwd, const std::string& group, const std::string& shadow,
+                                 const std::string& gshadow) const
+{
+    writeFile("passwd", passwd, 0644);
+    writeFile("group", group, 0644);
+    writeFile("shadow", shadow, 0640, 0, 42);
+    writeFile("gshadow", gshadow, 0640, 0, 42);
+}
+
 std::string TempRoot::readFile(const std::string& name) const
 {
     std::ifstream in(etc() / name, std::ios::binary);

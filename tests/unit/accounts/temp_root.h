@@ -22,6 +22,10 @@ public:
     // Writes etc/<name> with exactly `content`, `mode` and owner.
     void writeFile(const std::string& name, const std::string& content, mode_t mode = 0644,
                    uid_t owner = 0, gid_t group = 0) const;
+    // Writes the four account files with the modes and owners of a Debian system: passwd and
+    // group 0644 root:root, shadow and gshadow 0640 root:shadow (GID 42).
+    void writeAccountFiles(const std::string& passwd, const std::string& group, const std::string& shadow,
+                           const std::string& gshadow) const;
     // Returns the content of etc/<name>. A file that cannot be read fails the test.
     std::string readFile(const std::string& name) const;
     struct stat statFile(const std::string& name) const;
